@@ -1,0 +1,49 @@
+# The two set-up commands are `make book` and `make test`; each creates .venv when missing.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+CH     ?= 01
+P      ?=
+
+.PHONY: book test chapter bench browser setup clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# jupyter-cache re-executes a chapter only when its own cells change; the stamp also
+# discards executed chapters when the helpers or the dependencies change.
+CODE_STAMP := _build/.code-$(shell cat helpers/*.py pyproject.toml | cksum | cut -d' ' -f1)
+
+# Strict build: a failing cell, a warning or a broken reference fails it.
+book: $(STAMP)
+	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.code-*
+	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+	@touch $(CODE_STAMP)
+	@echo "site: _build/html/index.html"
+
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+# Re-run one chapter with new parameters: make chapter CH=01 P="-p epochs 60 -p train_size 600"
+chapter: $(STAMP)
+	$(PY) -m helpers run-chapter $(CH) $(P)
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_foundation.py
+
+# Headless Chromium for the test that opens the built site (Debian packages).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	else echo "warning: chromium and chromium-driver are missing and cannot be installed without root; the browser test will be skipped"; fi
+
+clean:
+	rm -rf _build

@@ -1,0 +1,324 @@
+"""The artifact store: computed once, verified on every read, never read half-written.
+
+An artifact is a folder ``<root>/<namespace>/<key>/`` holding one ``.npy`` file per
+array and a ``meta.json`` that records each file's size and SHA-256, the fields the
+key was made from, and free-form metadata. It is built in a temporary folder beside
+its final place and renamed into place only when complete, so an interrupted
+computation leaves nothing that could be mistaken for a result.
+
+The key hashes the configuration *and* the source code of the modules that compute
+the artifact (:func:`code_version`): editing the training loop invalidates every
+cached training run, so a stale result never survives a change of the code.
+
+Only ``.npy`` files (``allow_pickle=False``) and JSON are ever read back; nothing is
+unpickled. Large arrays load memory-mapped.
+
+Examples
+--------
+>>> import tempfile, numpy as np
+>>> cache = ArtifactCache(tempfile.mkdtemp())
+>>> art = cache.get_or_compute("demo", {"n": 3}, lambda: ({"x": np.arange(3)}, {"note": "hi"}))
+>>> art.from_cache, art["x"].tolist()
+(False, [0, 1, 2])
+>>> cache.get_or_compute("demo", {"n": 3}, lambda: 1 / 0).from_cache
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from helpers.config import stable_hash
+
+# Arrays at least this large are memory-mapped on load instead of read into RAM.
+MMAP_BYTES = 64 * 2**20
+_META = "meta.json"
+_FORMAT = 1
+
+
+def project_root() -> Path | None:
+    """The repository checkout this package lives in, or ``None`` when installed elsewhere."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").exists() and (root / "book").is_dir() else None
+
+
+def data_dir() -> Path:
+    """Where datasets live: ``$LOSS_LANDSCAPE_DATA``, else ``data/`` of the checkout.
+
+    Examples
+    --------
+    >>> data_dir().name
+    'data'
+    """
+    if os.environ.get("LOSS_LANDSCAPE_DATA"):
+        return Path(os.environ["LOSS_LANDSCAPE_DATA"])
+    root = project_root()
+    return root / "data" if root else Path.home() / ".cache" / "loss-landscape-book" / "data"
+
+
+def default_cache_dir() -> Path:
+    """Where artifacts live: ``$LOSS_LANDSCAPE_CACHE``, else ``data/cache/`` of the checkout."""
+    if os.environ.get("LOSS_LANDSCAPE_CACHE"):
+        return Path(os.environ["LOSS_LANDSCAPE_CACHE"])
+    return data_dir() / "cache"
+
+
+def code_version(*sources: ModuleType | Callable[..., Any] | str) -> str:
+    """A hash of the source code of modules or functions (strings are hashed as given).
+
+    Used in cache keys so that editing the code that computes an artifact
+    invalidates it.
+
+    Examples
+    --------
+    >>> import helpers.config
+    >>> len(code_version(helpers.config))
+    16
+    """
+    if not sources:
+        raise ValueError("code_version needs at least one module, function or string")
+    digest = hashlib.sha256()
+    for source in sources:
+        text = source if isinstance(source, str) else inspect.getsource(source)
+        # Length-prefixed so that ("ab", "") and ("a", "b") differ.
+        digest.update(f"{len(text)}:{text}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass
+class Artifact:
+    """A stored artifact: named arrays plus JSON metadata.
+
+    Attributes
+    ----------
+    path : Path
+        The artifact's folder.
+    meta : dict
+        The metadata saved with it.
+    from_cache : bool
+        ``True`` when it was read from disk rather than just computed.
+    """
+
+    path: Path
+    meta: dict[str, Any]
+    from_cache: bool
+    _names: tuple[str, ...] = ()
+    _loaded: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the stored arrays."""
+        return self._names
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._names:
+            raise KeyError(f"artifact has no array {name!r}; it has {list(self._names)}")
+        if name not in self._loaded:
+            file = self.path / f"{name}.npy"
+            mmap = "r" if file.stat().st_size >= MMAP_BYTES else None
+            self._loaded[name] = np.load(file, mmap_mode=mmap, allow_pickle=False)
+        return self._loaded[name]
+
+    def frame(self, prefix: str) -> pd.DataFrame:
+        """Rebuild a table saved with :func:`frame_arrays` under ``prefix``."""
+        columns = self.meta["frames"][prefix]
+        return pd.DataFrame({c: self[f"{prefix}.{c}"] for c in columns})
+
+
+def frame_arrays(prefix: str, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], list[str]]:
+    """Split a table into one array per column, named ``prefix.column``.
+
+    Returns the arrays and the column order, which :meth:`Artifact.frame` needs
+    (pass it as ``meta["frames"][prefix]``). Text columns become fixed-width
+    unicode arrays, which ``.npy`` stores without pickling.
+    """
+    arrays = {}
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        if values.dtype == object:
+            values = values.astype(str)
+        arrays[f"{prefix}.{column}"] = values
+    return arrays, [str(c) for c in frame.columns]
+
+
+class ArtifactWriter:
+    """Collects an artifact's files in a temporary folder; see :meth:`ArtifactCache.writing`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.names: list[str] = []
+
+    def _file(self, name: str) -> Path:
+        if not name or "/" in name or name.startswith(".") or name in self.names:
+            raise ValueError(f"array name must be new, non-empty and contain no '/'; got {name!r}")
+        self.names.append(name)
+        return self.folder / f"{name}.npy"
+
+    def save_array(self, name: str, array: np.ndarray) -> None:
+        """Store one array (no object dtype: nothing is pickled)."""
+        np.save(self._file(name), np.asarray(array), allow_pickle=False)
+
+    def open_memmap(self, name: str, shape: tuple[int, ...], dtype: Any = np.float32) -> np.memmap:
+        """An on-disk array to fill row by row, for matrices too large to hold twice."""
+        return np.lib.format.open_memmap(self._file(name), mode="w+", dtype=dtype, shape=shape)
+
+
+class ArtifactCache:
+    """A content-addressed store of computed arrays under ``root``.
+
+    Parameters
+    ----------
+    root : str or Path, optional
+        Folder of the store; :func:`default_cache_dir` by default.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> cache = ArtifactCache(tempfile.mkdtemp())
+    >>> with cache.writing("demo", "abc", meta={"rows": 2}) as writer:
+    ...     writer.save_array("x", np.ones(2))
+    >>> cache.load("demo", "abc").meta["rows"]
+    2
+    """
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def key(self, fields: Mapping[str, Any], code: str = "") -> str:
+        """The key of an artifact computed from ``fields`` by code of version ``code``."""
+        return stable_hash({"fields": dict(fields), "code": code, "format": _FORMAT})
+
+    def path(self, namespace: str, key: str) -> Path:
+        """The folder an artifact has (or would have)."""
+        if not namespace.replace("-", "").replace("_", "").isalnum():
+            raise ValueError(f"namespace must be letters, digits, '-' or '_'; got {namespace!r}")
+        return self.root / namespace / key
+
+    def load(self, namespace: str, key: str) -> Artifact | None:
+        """The artifact if it exists and every file checks out, else ``None``.
+
+        A damaged artifact (missing file, wrong size or checksum, unreadable
+        metadata) is deleted so that it is recomputed.
+        """
+        folder = self.path(namespace, key)
+        try:
+            record = json.loads((folder / _META).read_text())
+            files = record["files"]
+            for name, expected in files.items():
+                file = folder / f"{name}.npy"
+                if file.stat().st_size != expected["bytes"] or _sha256(file) != expected["sha256"]:
+                    raise ValueError(f"{file} does not match its checksum")
+        except FileNotFoundError:
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            return None
+        except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
+        return Artifact(folder, record["meta"], True, tuple(files))
+
+    @contextlib.contextmanager
+    def writing(self, namespace: str, key: str,
+                meta: Mapping[str, Any] | None = None,
+                fields: Mapping[str, Any] | None = None) -> Iterator[ArtifactWriter]:
+        """Write an artifact atomically.
+
+        Files go to a temporary folder; on leaving the block without an error
+        their checksums and ``meta`` are recorded and the folder is renamed into
+        place. On an error (or an interrupt) the temporary folder is removed.
+        """
+        final = self.path(namespace, key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temporary = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
+        temporary.mkdir()
+        writer = ArtifactWriter(temporary)
+        try:
+            yield writer
+            files = {}
+            for name in writer.names:
+                file = temporary / f"{name}.npy"
+                _fsync(file)
+                files[name] = {"bytes": file.stat().st_size, "sha256": _sha256(file)}
+            record = {"format": _FORMAT, "key": key, "fields": dict(fields or {}),
+                      "meta": dict(meta or {}), "files": files}
+            (temporary / _META).write_text(json.dumps(record, indent=1, default=_plain))
+            _fsync(temporary / _META)
+            if final.exists():
+                shutil.rmtree(final)
+            os.replace(temporary, final)
+        finally:
+            if temporary.exists():
+                shutil.rmtree(temporary, ignore_errors=True)
+
+    def get_or_compute(self, namespace: str, fields: Mapping[str, Any],
+                       compute: Callable[[], tuple[Mapping[str, np.ndarray], Mapping[str, Any]]],
+                       code: str = "") -> Artifact:
+        """Load the artifact for ``fields`` and ``code``, computing and storing it if needed.
+
+        Parameters
+        ----------
+        namespace : str
+            A folder per kind of artifact (``"train"``, ``"jump-retrain"``, ...).
+        fields : mapping
+            JSON-compatible values that determine the result (a configuration).
+        compute : callable
+            Returns ``(arrays, meta)``; called only when no valid artifact exists.
+        code : str
+            Version of the computing code, usually :func:`code_version` of its modules.
+        """
+        key = self.key(fields, code)
+        found = self.load(namespace, key)
+        if found is not None:
+            return found
+        arrays, meta = compute()
+        with self.writing(namespace, key, meta=meta, fields=fields) as writer:
+            for name, array in arrays.items():
+                writer.save_array(name, array)
+        stored = self.load(namespace, key)
+        if stored is None:  # pragma: no cover - only if the disk fails under us
+            raise OSError(f"artifact {namespace}/{key} could not be read back after writing")
+        stored.from_cache = False
+        return stored
+
+    def clear(self, namespace: str | None = None) -> None:
+        """Delete every artifact, or those of one namespace."""
+        target = self.root if namespace is None else self.root / namespace
+        shutil.rmtree(target, ignore_errors=True)
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with open(file, "rb") as handle:
+        for block in iter(lambda: handle.read(2**22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(file: Path) -> None:
+    with open(file, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, tuple | set):
+        return list(value)
+    raise TypeError(f"cannot store a value of type {type(value).__name__} in metadata")

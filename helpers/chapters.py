@@ -1,0 +1,177 @@
+"""Re-executing a chapter with new parameters, without editing a file.
+
+A chapter is a MyST-Markdown notebook whose cell tagged ``parameters`` holds its
+defaults. :func:`run_chapter` converts it with jupytext, checks the requested
+parameter names against that cell (papermill alone only warns about unknown ones),
+executes it with papermill and writes the executed notebook and an HTML page under
+``_build/runs/``. A bad value stops at the chapter's own checks, which run right
+after the parameters, so it fails within seconds.
+
+Examples
+--------
+From the repository root::
+
+    make chapter CH=01 P="-p epochs 60 -p train_size 600"
+    python -m helpers run-chapter 01 -p epochs 60 -p train_size 600
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import yaml
+
+from helpers.cache import project_root
+from helpers.charts import BUNDLE_NAME, write_bundle
+from helpers.config import stable_hash
+
+
+class ChapterError(RuntimeError):
+    """A chapter could not be executed; the message says why."""
+
+
+def book_dir() -> Path:
+    """The folder of the chapters (``book/`` of the checkout)."""
+    root = project_root()
+    if root is None:
+        raise ChapterError("the chapters live in a checkout of the book; none was found")
+    return root / "book"
+
+
+def find_chapter(chapter: str) -> Path:
+    """The chapter file for ``"01"``, ``"1"``, ``"01-training"`` or a path.
+
+    Examples
+    --------
+    >>> find_chapter("1").name
+    '01-training.md'
+    """
+    path = Path(chapter)
+    if path.suffix == ".md" and path.exists():
+        return path
+    chapters = sorted(p for p in book_dir().glob("[0-9][0-9]-*.md"))
+    number = chapter.split("-")[0]
+    if number.isdigit():
+        matches = [p for p in chapters if p.name.startswith(f"{int(number):02d}-")]
+        if len(matches) == 1:
+            return matches[0]
+    names = ", ".join(p.stem for p in chapters)
+    raise ValueError(f"chapter must name one of the book's chapters ({names}); got {chapter!r}")
+
+
+def chapter_parameters(notebook: nbformat.NotebookNode) -> dict[str, Any]:
+    """The defaults assigned in the cell tagged ``parameters``."""
+    cells = [c for c in notebook.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ChapterError("a chapter needs exactly one cell tagged 'parameters'; "
+                           f"found {len(cells)}")
+    defaults: dict[str, Any] = {}
+    for node in ast.parse(cells[0].source).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    defaults[target.id] = ast.literal_eval(node.value)
+    return defaults
+
+
+def parse_value(text: str) -> Any:
+    """Read a command-line value: int, float, bool, None, a list/dict (YAML), else text.
+
+    Examples
+    --------
+    >>> [parse_value(v) for v in ["60", "1e-4", "True", "None", "[0, 1]", "cifar10"]]
+    [60, 0.0001, True, None, [0, 1], 'cifar10']
+    """
+    for convert in (int, float):
+        try:
+            return convert(text)
+        except ValueError:
+            pass
+    if text in ("None", "none", "null"):
+        return None
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+
+
+def run_chapter(chapter: str, parameters: dict[str, Any] | None = None,
+                output_dir: str | Path | None = None, html: bool = True,
+                timeout: int | None = None) -> Path:
+    """Execute ``chapter`` with ``parameters`` and return the executed notebook's path.
+
+    Parameters
+    ----------
+    chapter : str
+        ``"01"``, ``"01-training"`` or a path to a chapter file.
+    parameters : dict, optional
+        Values for names of the chapter's ``parameters`` cell; any other name is
+        refused with the list of valid ones before anything runs.
+    output_dir : str or Path, optional
+        Where the notebook (and HTML page) go; ``_build/runs/`` by default.
+    html : bool
+        Also write a standalone HTML page (with the vega bundle beside it).
+    timeout : int, optional
+        Per-cell time limit in seconds.
+
+    Raises
+    ------
+    ValueError
+        For an unknown chapter or parameter name.
+    ChapterError
+        When a cell fails; the message carries the chapter's own error.
+    """
+    import papermill
+
+    parameters = dict(parameters or {})
+    source = find_chapter(chapter)
+    notebook = jupytext.read(source)
+    defaults = chapter_parameters(notebook)
+    unknown = sorted(set(parameters) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown} for chapter {source.stem}; "
+                         f"valid parameters are: {', '.join(defaults)}")
+    output_dir = Path(output_dir) if output_dir else book_dir().parent / "_build" / "runs"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    suffix = f"-{stable_hash(parameters, 8)}" if parameters else ""
+    executed = output_dir / f"{source.stem}{suffix}.ipynb"
+    unexecuted = output_dir / f".{source.stem}{suffix}.input.ipynb"
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, unexecuted)
+    try:
+        papermill.execute_notebook(str(unexecuted), str(executed), parameters=parameters,
+                                   kernel_name="python3", cwd=str(source.parent),
+                                   progress_bar=False, execution_timeout=timeout)
+    except papermill.PapermillExecutionError as error:
+        raise ChapterError(f"chapter {source.stem} failed: {error.ename}: {error.evalue}") from None
+    finally:
+        unexecuted.unlink(missing_ok=True)
+    if html:
+        write_html(executed)
+    return executed
+
+
+def write_html(notebook_path: Path) -> Path:
+    """A standalone HTML page of an executed notebook whose charts draw offline."""
+    from nbconvert import HTMLExporter
+
+    with warnings.catch_warnings():
+        # glue(display=False) leaves papermill-record outputs that have no HTML form, by design
+        warnings.filterwarnings("ignore", message=".*papermill.record.*")
+        body, _ = HTMLExporter(template_name="lab").from_filename(str(notebook_path))
+    script = f'<script type="module" src="{BUNDLE_NAME}"></script>'
+    body = re.sub(r"</head>", script + "\n</head>", body, count=1)
+    page = notebook_path.with_suffix(".html")
+    page.write_text(body)
+    write_bundle(page.parent)
+    return page

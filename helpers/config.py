@@ -1,0 +1,459 @@
+"""Frozen, validated training configurations with a stable cache key.
+
+A :class:`TrainConfig` says everything that decides the numbers a training run
+produces: dataset and training-subset size, model, optimizer, schedule,
+regularization, epochs and seed. It is checked field by field when it is made,
+so a typo fails at once, not an hour into a run. Its :meth:`TrainConfig.key` is a
+hash of its fields, used to address cached artifacts.
+
+Presets bundle the defaults of a scale: ``"workshop"`` (the book's default, CPU
+minutes on 8×8 digits) and ``"paper"`` (Horoi et al. 2022, §4.1: WRN-28-2 on
+CIFAR-10). :func:`optimum_config` derives the good, bad and memorization optima
+of a preset, and :func:`paper_grid` expands the paper's 108-network sweep.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpers._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_sequence,
+)
+
+DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
+MODELS = ("wrn", "resnet")
+OPTIMIZERS = ("sgd", "sgd_momentum", "adam")
+DEVICES = ("cpu", "cuda", "mps")
+PRESETS = ("workshop", "paper")
+OPTIMA = ("good", "bad", "memorization")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the outcome of one training run.
+
+    Parameters
+    ----------
+    dataset : {"digits", "mnist", "fashion_mnist", "cifar10", "cifar100"}
+        ``"digits"`` (scikit-learn's 8×8 digits) needs no download.
+    train_size : int or None
+        Number of training images (a fixed, class-balanced subset); ``None``
+        uses the whole training set.
+    model : {"wrn", "resnet"}
+        Wide-ResNet (``depth`` = 6n+4) or CIFAR ResNet (``depth`` = 6n+2).
+    depth, widen_factor : int
+        Network depth and width multiplier (``widen_factor`` is 1 for ResNet).
+    residual : bool
+        ResNet only: ``False`` removes every skip connection.
+    optimizer : {"sgd", "sgd_momentum", "adam"}
+        ``"sgd_momentum"`` uses ``momentum``; the others ignore it.
+    lr : float
+        Initial learning rate (> 0).
+    momentum : float
+        Momentum of ``"sgd_momentum"``, in [0, 1).
+    weight_decay : float
+        L2 penalty (>= 0), coupled as in ``torch.optim``.
+    milestones : tuple of int
+        Epochs after which the learning rate is multiplied by ``lr_factor``;
+        strictly increasing, each in 1..``epochs``.
+    lr_factor : float
+        Multiplicative learning-rate decay at each milestone, in (0, 1].
+    batch_size : int
+        Mini-batch size (>= 1); a value at least the training size is full batch.
+    augment : bool
+        Random shifts/rotations (digits, MNIST) or crops/flips (CIFAR).
+    random_labels : bool
+        Replace the training labels with a fixed permutation of them (by ``seed``),
+        so the network can only memorize.
+    epochs : int
+        Number of passes over the training set (>= 1).
+    seed : int
+        Seed of the initialization, the batch order and the augmentation.
+    device : {"cpu", "cuda", "mps"}
+        Where to train. Results are bitwise reproducible on CPU only.
+
+    Examples
+    --------
+    >>> config = TrainConfig(epochs=3, seed=1)
+    >>> config.replace(seed=2).seed
+    2
+    >>> TrainConfig(epochs=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be an integer >= 1; got 0
+    """
+
+    dataset: str = "digits"
+    train_size: int | None = 300
+    model: str = "wrn"
+    depth: int = 10
+    widen_factor: int = 1
+    residual: bool = True
+    optimizer: str = "sgd_momentum"
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    milestones: tuple[int, ...] = ()
+    lr_factor: float = 0.1
+    batch_size: int = 64
+    augment: bool = False
+    random_labels: bool = False
+    epochs: int = 150
+    seed: int = 0
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        # Normalize before checking so that lists from papermill or JSON become tuples
+        # and the key of an equal configuration is always the same.
+        set_ = object.__setattr__
+        check_choice("dataset", self.dataset, DATASETS)
+        if self.train_size is not None:
+            set_(self, "train_size", check_int("train_size", self.train_size, minimum=10))
+        check_choice("model", self.model, MODELS)
+        set_(self, "epochs", check_int("epochs", self.epochs, minimum=1))
+        if self.model == "wrn":
+            depth = check_int("depth", self.depth, minimum=10)
+            if (depth - 4) % 6:
+                raise ValueError(f"depth of a Wide-ResNet must be 6n+4 (10, 16, 22, 28, ...); "
+                                 f"got {depth}")
+        else:
+            depth = check_int("depth", self.depth, minimum=8)
+            if (depth - 2) % 6:
+                raise ValueError(f"depth of a ResNet must be 6n+2 (20, 32, 44, 56, ...); "
+                                 f"got {depth}")
+        set_(self, "depth", depth)
+        set_(self, "widen_factor", check_int("widen_factor", self.widen_factor, minimum=1))
+        if self.model == "resnet" and self.widen_factor != 1:
+            raise ValueError(f"widen_factor must be 1 for model='resnet'; got {self.widen_factor}")
+        set_(self, "residual", check_bool("residual", self.residual))
+        if self.model == "wrn" and not self.residual:
+            raise ValueError("residual=False is only available for model='resnet'")
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        set_(self, "lr", check_float("lr", self.lr, minimum=0.0, strict_minimum=True))
+        momentum = check_float("momentum", self.momentum, minimum=0.0)
+        if momentum >= 1.0:
+            raise ValueError(f"momentum must be in [0, 1); got {momentum}")
+        set_(self, "momentum", momentum)
+        set_(self, "weight_decay", check_float("weight_decay", self.weight_decay, minimum=0.0))
+        milestones = check_sequence("milestones", self.milestones, item="int", nonempty=False,
+                                    minimum=1)
+        if any(b <= a for a, b in itertools.pairwise(milestones)):
+            raise ValueError(f"milestones must be strictly increasing; got {list(milestones)}")
+        if milestones and milestones[-1] > self.epochs:
+            raise ValueError(f"milestones must lie in 1..epochs={self.epochs}; "
+                             f"got {list(milestones)}")
+        set_(self, "milestones", milestones)
+        set_(self, "lr_factor", check_float("lr_factor", self.lr_factor, minimum=0.0,
+                                            maximum=1.0, strict_minimum=True))
+        set_(self, "batch_size", check_int("batch_size", self.batch_size, minimum=1))
+        set_(self, "augment", check_bool("augment", self.augment))
+        set_(self, "random_labels", check_bool("random_labels", self.random_labels))
+        set_(self, "seed", check_int("seed", self.seed, minimum=0))
+        check_choice("device", self.device, DEVICES)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        """Return a copy with ``changes`` applied (and validated).
+
+        Unknown field names raise ``ValueError`` listing the valid ones.
+
+        Examples
+        --------
+        >>> TrainConfig().replace(weight_decay=1e-4).weight_decay
+        0.0001
+        """
+        unknown = sorted(set(changes) - set(field_names()))
+        if unknown:
+            raise ValueError(f"unknown configuration field(s) {unknown}; "
+                             f"valid fields are {field_names()}")
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain JSON-compatible values.
+
+        Examples
+        --------
+        >>> TrainConfig().to_dict()["dataset"]
+        'digits'
+        """
+        values = dataclasses.asdict(self)
+        values["milestones"] = list(self.milestones)
+        return values
+
+    def key(self) -> str:
+        """A stable hash of the fields, identical across runs and machines.
+
+        Examples
+        --------
+        >>> TrainConfig().key() == TrainConfig().key()
+        True
+        >>> TrainConfig().key() == TrainConfig(seed=1).key()
+        False
+        """
+        return stable_hash(self.to_dict())
+
+    @property
+    def label(self) -> str:
+        """A short human-readable name such as ``'WRN-10-1 digits/300'``."""
+        arch = (f"WRN-{self.depth}-{self.widen_factor}" if self.model == "wrn"
+                else f"ResNet-{self.depth}{'' if self.residual else ' (no skip)'}")
+        size = "all" if self.train_size is None else str(self.train_size)
+        return f"{arch} {self.dataset}/{size}"
+
+
+def field_names() -> list[str]:
+    """Names of the fields of :class:`TrainConfig`, in declaration order.
+
+    Examples
+    --------
+    >>> field_names()[:2]
+    ['dataset', 'train_size']
+    """
+    return [f.name for f in dataclasses.fields(TrainConfig)]
+
+
+def stable_hash(value: Any, length: int = 16) -> str:
+    """Hash a JSON-compatible value into a short hexadecimal string.
+
+    Keys are sorted and floats written by ``repr``, so equal values always hash
+    equally, in any process.
+
+    Examples
+    --------
+    >>> stable_hash({"b": 1, "a": 2}) == stable_hash({"a": 2, "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def _json_default(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"cannot hash a value of type {type(value).__name__}")
+
+
+# --- presets ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Preset:
+    """A scale at which the book runs: the shared base and how each optimum differs.
+
+    Attributes
+    ----------
+    name : str
+        ``"workshop"`` or ``"paper"``.
+    base : TrainConfig
+        Settings shared by every optimum.
+    optima : mapping of str to dict
+        For each of ``"good"``, ``"bad"`` and ``"memorization"`` the fields that
+        differ from ``base``.
+    seeds : tuple of int
+        Seeds over which each optimum is trained.
+    milestone_fractions : tuple of float
+        The step schedule as fractions of the epochs, so that changing ``epochs``
+        moves the milestones with it.
+    """
+
+    name: str
+    base: TrainConfig
+    optima: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    milestone_fractions: tuple[float, ...] = ()
+
+    def config(self, **overrides: Any) -> TrainConfig:
+        """The base with ``overrides``; milestones follow the epochs unless given.
+
+        Examples
+        --------
+        >>> preset("paper").config().milestones
+        (100, 150, 185)
+        >>> preset("paper").config(epochs=20).milestones
+        (10, 15, 18)
+        """
+        if "milestones" not in overrides:
+            epochs = check_int("epochs", overrides.get("epochs", self.base.epochs), minimum=1)
+            overrides["milestones"] = tuple(sorted({max(1, round(f * epochs))
+                                                    for f in self.milestone_fractions}))
+        return self.base.replace(**overrides)
+
+
+# Workshop: WRN-10-1 on 300 digits. A step schedule at 50 % / 75 % of the epochs lets
+# every optimum settle; "bad" is full batch without regularization (the paper's "bad"
+# optima lack weight decay and augmentation; full batch removes SGD noise as well).
+_WORKSHOP = Preset(
+    name="workshop",
+    base=TrainConfig(dataset="digits", train_size=300, model="wrn", depth=10, widen_factor=1,
+                     optimizer="sgd_momentum", lr=0.1, momentum=0.9, lr_factor=0.1,
+                     epochs=150),
+    optima={
+        "good": dict(batch_size=64, weight_decay=5e-4, augment=True),
+        "bad": dict(batch_size=300, weight_decay=0.0, augment=False),
+        "memorization": dict(batch_size=64, weight_decay=0.0, augment=False, random_labels=True),
+    },
+    seeds=(0, 1, 2),
+    milestone_fractions=(0.5, 0.75),
+)
+
+# Paper (Horoi et al. 2022, §4.1): WRN-28-2, CIFAR-10, SGD lr 0.1 momentum 0.9, ×0.1 at
+# epochs 100/150/185, 200 epochs, batch 128; good = weight decay 1e-4 + augmentation.
+_PAPER = Preset(
+    name="paper",
+    base=TrainConfig(dataset="cifar10", train_size=None, model="wrn", depth=28, widen_factor=2,
+                     optimizer="sgd_momentum", lr=0.1, momentum=0.9, lr_factor=0.1,
+                     batch_size=128, epochs=200),
+    optima={
+        "good": dict(weight_decay=1e-4, augment=True),
+        "bad": dict(weight_decay=0.0, augment=False, batch_size=512),
+        "memorization": dict(weight_decay=0.0, augment=False, random_labels=True),
+    },
+    seeds=(0,),
+    milestone_fractions=(0.5, 0.75, 0.925),
+)
+
+_PRESETS = {"workshop": _WORKSHOP, "paper": _PAPER}
+
+
+def preset(name: str = "workshop") -> Preset:
+    """Return the named :class:`Preset`.
+
+    Examples
+    --------
+    >>> preset("paper").base.depth
+    28
+    """
+    return _PRESETS[check_choice("preset", name, PRESETS)]
+
+
+def optimum_config(kind: str, preset_name: str = "workshop", *, seed: int = 0,
+                   **overrides: Any) -> TrainConfig:
+    """The configuration of one kind of optimum at a preset's scale.
+
+    Parameters
+    ----------
+    kind : {"good", "bad", "memorization"}
+    preset_name : {"workshop", "paper"}
+    seed : int
+    **overrides
+        Any :class:`TrainConfig` field; applied last, so they win over the preset.
+
+    Examples
+    --------
+    >>> optimum_config("good").augment
+    True
+    >>> optimum_config("memorization", epochs=40).random_labels
+    True
+    """
+    check_choice("kind", kind, OPTIMA)
+    chosen = preset(preset_name)
+    return chosen.config(**{**chosen.optima[kind], "seed": seed, **overrides})
+
+
+PAPER_GRID: dict[str, tuple[Any, ...]] = {
+    "depth": (10, 16, 22),
+    "widen_factor": (1, 2),
+    "batch_size": (32, 128, 512),
+    "weight_decay": (0.0, 1e-4, 1e-3),
+    "augment": (False, True),
+}
+
+
+def paper_grid(base: TrainConfig | None = None,
+               grid: Mapping[str, tuple[Any, ...]] = PAPER_GRID) -> list[TrainConfig]:
+    """Expand a hyperparameter grid into configurations (the paper's 108 nets by default).
+
+    Parameters
+    ----------
+    base : TrainConfig, optional
+        Fields not in the grid; the paper preset's base by default.
+    grid : mapping of field name to tuple of values
+        The Cartesian product of these values is expanded in order.
+
+    Examples
+    --------
+    >>> len(paper_grid())
+    108
+    >>> len(paper_grid(grid={"weight_decay": (0.0, 1e-3), "seed": (0, 1)}))
+    4
+    """
+    base = preset("paper").config() if base is None else base
+    names = list(grid)
+    unknown = sorted(set(names) - set(field_names()))
+    if unknown:
+        raise ValueError(f"grid has unknown field(s) {unknown}; valid fields are {field_names()}")
+    return [base.replace(**dict(zip(names, values, strict=True)))
+            for values in _product(grid, names)]
+
+
+def _product(grid: Mapping[str, tuple[Any, ...]], names: list[str]) -> Iterator[tuple[Any, ...]]:
+    for name in names:
+        if not grid[name]:
+            raise ValueError(f"grid[{name!r}] must not be empty")
+    return itertools.product(*(grid[name] for name in names))
+
+
+def overrides(**values: Any) -> dict[str, Any]:
+    """The given fields that are not ``None``: a chapter's parameters as overrides.
+
+    ``None`` in a chapter's parameters cell means "the preset's value".
+
+    Examples
+    --------
+    >>> overrides(epochs=60, lr=None)
+    {'epochs': 60}
+    """
+    unknown = sorted(set(values) - set(field_names()))
+    if unknown:
+        raise ValueError(f"unknown configuration field(s) {unknown}; "
+                         f"valid fields are {field_names()}")
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def compare(configs: Mapping[Any, TrainConfig]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Split configurations' settings into those that differ and those all share.
+
+    Parameters
+    ----------
+    configs : mapping
+        Names (any printable key) to configurations.
+
+    Returns
+    -------
+    differing : dict
+        ``{setting: {name: value}}`` for each setting that is not the same everywhere.
+    shared : dict
+        ``{setting: value}`` for the settings every configuration has in common.
+
+    Examples
+    --------
+    >>> differing, shared = compare({"a": TrainConfig(lr=0.1), "b": TrainConfig(lr=0.01)})
+    >>> differing["lr"]
+    {'a': 0.1, 'b': 0.01}
+    >>> shared["epochs"]
+    150
+    """
+    if not configs:
+        raise ValueError("configs must name at least one configuration")
+    rows = {str(name): c.to_dict() for name, c in configs.items()}
+    differing: dict[str, dict[str, Any]] = {}
+    shared: dict[str, Any] = {}
+    for setting in field_names():
+        values = {name: row[setting] for name, row in rows.items()}
+        if len({json.dumps(v, default=_json_default) for v in values.values()}) == 1:
+            shared[setting] = next(iter(values.values()))
+        else:
+            differing[setting] = values
+    return differing, shared

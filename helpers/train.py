@@ -1,0 +1,458 @@
+"""One training loop for the whole book.
+
+:func:`fit` trains a given model on a given dataset with the optimizer, schedule,
+batch size and augmentation of a :class:`~helpers.config.TrainConfig`, evaluating
+after every epoch. Chapter 1 trains from initialization with :func:`train` (cached);
+jump-and-retrain calls :func:`fit` on a jumped model.
+
+What is recorded, per epoch (row 0 is the starting point, before any update):
+
+- ``history``: learning rate, train and test loss and accuracy. Train metrics are
+  measured on the whole un-augmented training set in evaluation mode (BatchNorm
+  running statistics), so they are comparable across epochs and with test metrics;
+- optionally the flattened parameter vector (:func:`helpers.parameters.flatten_parameters`:
+  parameters in ``named_parameters()`` order, BatchNorm buffers excluded);
+- optionally the per-sample training and test losses.
+
+A non-finite loss stops training: the result is marked ``diverged`` and keeps the
+epochs completed before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm
+
+import helpers.config
+import helpers.data
+import helpers.models
+import helpers.parameters
+from helpers._checks import check_bool, check_choice, check_sequence
+from helpers.cache import ArtifactCache, code_version, data_dir, frame_arrays
+from helpers.config import OPTIMA, TrainConfig, optimum_config, preset
+from helpers.data import Dataset
+
+HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+EVAL_BATCH = 1024
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes
+    ----------
+    config : TrainConfig
+        The configuration that produced it.
+    history : pandas.DataFrame
+        One row per epoch (0 = before training) with the columns
+        ``epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy``.
+    state : dict of str to Tensor
+        The final ``state_dict`` (parameters and BatchNorm buffers).
+    parameters : ndarray or None
+        ``(epochs + 1, n_parameters)`` float32, row ``e`` after epoch ``e``, when recorded.
+    train_sample_losses, test_sample_losses : ndarray or None
+        ``(epochs + 1, n_samples)`` float32 per-sample losses, when recorded.
+    diverged_epoch : int or None
+        The epoch in which the loss became non-finite, if it did.
+    seconds : float
+        Wall time of the training itself.
+    from_cache : bool
+        Whether the result was read from the artifact cache.
+    """
+
+    config: TrainConfig
+    history: pd.DataFrame
+    state: dict[str, torch.Tensor]
+    parameters: np.ndarray | None = None
+    train_sample_losses: np.ndarray | None = None
+    test_sample_losses: np.ndarray | None = None
+    diverged_epoch: int | None = None
+    seconds: float = 0.0
+    from_cache: bool = False
+
+    @property
+    def diverged(self) -> bool:
+        """Whether training stopped on a non-finite loss."""
+        return self.diverged_epoch is not None
+
+    @property
+    def final(self) -> pd.Series:
+        """The last row of :attr:`history`."""
+        return self.history.iloc[-1]
+
+    def model(self, dataset: Dataset | None = None) -> nn.Module:
+        """A fresh model carrying the final state (in evaluation mode)."""
+        dataset = dataset if dataset is not None else load_training_data(self.config)
+        model = build_model(self.config, dataset)
+        model.load_state_dict(self.state)
+        return model.eval()
+
+
+def build_model(config: TrainConfig, dataset: Dataset) -> nn.Module:
+    """The untrained network of ``config`` for ``dataset``'s image shape and classes.
+
+    The initialization is seeded by ``config.seed``.
+    """
+    torch.manual_seed(config.seed)
+    return helpers.models.build_model(config.model, config.depth, config.widen_factor,
+                                      in_channels=dataset.in_channels,
+                                      num_classes=dataset.num_classes,
+                                      residual=config.residual)
+
+
+def load_training_data(config: TrainConfig, download: bool = False) -> Dataset:
+    """The dataset of ``config``, with its labels randomized if ``config.random_labels``."""
+    dataset = helpers.data.load_dataset(config.dataset, train_size=config.train_size,
+                                        root=data_dir(), download=download)
+    if config.random_labels:
+        dataset = dataclasses.replace(
+            dataset, train_y=helpers.data.randomize_labels(dataset.train_y, seed=config.seed))
+    return dataset
+
+
+def make_optimizer(config: TrainConfig,
+                   parameters: Iterable[nn.Parameter]) -> torch.optim.Optimizer:
+    """The optimizer named by ``config.optimizer`` with its learning rate and weight decay."""
+    parameters = list(parameters)
+    if config.optimizer == "adam":
+        return torch.optim.Adam(parameters, lr=config.lr, weight_decay=config.weight_decay)
+    momentum = config.momentum if config.optimizer == "sgd_momentum" else 0.0
+    return torch.optim.SGD(parameters, lr=config.lr, momentum=momentum,
+                           weight_decay=config.weight_decay)
+
+
+def learning_rate(config: TrainConfig, epoch: int) -> float:
+    """The learning rate used during ``epoch`` (1-based) under the step schedule.
+
+    Examples
+    --------
+    >>> config = TrainConfig(lr=0.1, milestones=(2, 3), lr_factor=0.1, epochs=4)
+    >>> [round(learning_rate(config, e), 6) for e in (1, 2, 3, 4)]
+    [0.1, 0.1, 0.01, 0.001]
+    """
+    decays = sum(1 for milestone in config.milestones if epoch > milestone)
+    return config.lr * config.lr_factor**decays
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+             batch_size: int = EVAL_BATCH) -> tuple[float, float, np.ndarray]:
+    """Mean loss, accuracy and per-sample cross-entropy of ``model`` in evaluation mode."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    losses, correct = [], 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
+        logits = model(xb)
+        losses.append(nn.functional.cross_entropy(logits, yb, reduction="none").cpu())
+        correct += int((logits.argmax(1) == yb).sum())
+    model.train(was_training)
+    per_sample = torch.cat(losses).double().numpy()
+    return float(per_sample.mean()), correct / len(x), per_sample.astype(np.float32)
+
+
+def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
+        record_parameters: bool = False, record_sample_losses: bool = False,
+        progress: bool | None = None, description: str | None = None) -> TrainResult:
+    """Train ``model`` in place with the optimizer, schedule and data handling of ``config``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained from its current weights (fresh for :func:`train`, jumped for J&R).
+    dataset : Dataset
+        Training and test data; its training labels are used as given.
+    config : TrainConfig
+        Supplies optimizer, learning rate, momentum, weight decay, schedule, batch
+        size, augmentation, epochs, the seed of batch order and augmentation, and device.
+    record_parameters : bool
+        Keep the flattened parameters after every epoch (and before the first).
+    record_sample_losses : bool
+        Keep per-sample train and test losses after every epoch.
+    progress : bool or None
+        Show a progress bar; ``None`` shows one only on a terminal.
+    description : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    TrainResult
+
+    Examples
+    --------
+    >>> from helpers.data import load_dataset
+    >>> config = TrainConfig(epochs=1, train_size=50)
+    >>> data = load_dataset("digits", train_size=50)
+    >>> result = fit(build_model(config, data), data, config, progress=False)
+    >>> list(result.history.epoch)
+    [0, 1]
+    """
+    check_bool("record_parameters", record_parameters)
+    check_bool("record_sample_losses", record_sample_losses)
+    if progress is not None:
+        check_bool("progress", progress)
+    device = torch.device(config.device)
+    model.to(device)
+    generator = torch.Generator().manual_seed(config.seed)
+    optimizer = make_optimizer(config, model.parameters())
+    x_train, y_train = dataset.train_x, dataset.train_y
+    n_train = len(x_train)
+
+    rows, parameters, train_losses, test_losses = [], [], [], []
+
+    def record(epoch: int, lr: float) -> bool:
+        train_loss, train_acc, train_each = evaluate(model, x_train, y_train)
+        test_loss, test_acc, test_each = evaluate(model, dataset.test_x, dataset.test_y)
+        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+            return False
+        rows.append((epoch, lr, train_loss, train_acc, test_loss, test_acc))
+        if record_parameters:
+            parameters.append(helpers.parameters.flatten_parameters(model))
+        if record_sample_losses:
+            train_losses.append(train_each)
+            test_losses.append(test_each)
+        return True
+
+    started = time.perf_counter()
+    diverged_epoch = None if record(0, learning_rate(config, 1)) else 0
+    epochs = range(1, config.epochs + 1) if diverged_epoch is None else range(0)
+    bar = tqdm(epochs, desc=description or config.label, disable=_quiet(progress), leave=False)
+    for epoch in bar:
+        lr = learning_rate(config, epoch)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        model.train()
+        if not _train_one_epoch(model, optimizer, x_train, y_train, config, generator, device):
+            diverged_epoch = epoch
+            break
+        if not record(epoch, lr):
+            diverged_epoch = epoch
+            break
+        bar.set_postfix(loss=f"{rows[-1][2]:.3g}", test_acc=f"{rows[-1][5]:.3f}")
+    bar.close()
+    seconds = time.perf_counter() - started
+
+    return TrainResult(
+        config=config,
+        history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)).astype({"epoch": np.int64}),
+        state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+        # A start that is already non-finite (diverged_epoch 0) records no row: empty
+        # arrays of the right width, not a crash in np.stack.
+        parameters=(_stack(parameters, helpers.parameters.parameter_count(model))
+                    if record_parameters else None),
+        train_sample_losses=_stack(train_losses, n_train) if record_sample_losses else None,
+        test_sample_losses=(_stack(test_losses, len(dataset.test_x))
+                            if record_sample_losses else None),
+        diverged_epoch=diverged_epoch,
+        seconds=seconds,
+    )
+
+
+def _stack(rows: list[np.ndarray], width: int) -> np.ndarray:
+    return np.stack(rows) if rows else np.zeros((0, width), dtype=np.float32)
+
+
+def _train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
+                     y: torch.Tensor, config: TrainConfig, generator: torch.Generator,
+                     device: torch.device) -> bool:
+    """One pass over shuffled mini-batches; ``False`` as soon as a loss is not finite."""
+    order = torch.randperm(len(x), generator=generator)
+    for batch in _batches(order, config.batch_size):
+        xb = x[batch]
+        if config.augment:
+            xb = helpers.data.augment(xb, config.dataset, generator)
+        xb, yb = xb.to(device), y[batch].to(device)
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        if not torch.isfinite(loss):
+            return False
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return True
+
+
+def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
+    batches = list(order.split(batch_size))
+    # BatchNorm cannot normalize a batch of one image: fold a lone last image into
+    # the previous batch instead of dropping it.
+    if len(batches) > 1 and len(batches[-1]) == 1:
+        batches[-2:] = [torch.cat(batches[-2:])]
+    return batches
+
+
+def _quiet(progress: bool | None) -> bool | None:
+    # tqdm treats disable=None as "only on a terminal".
+    return None if progress is None else not progress
+
+
+# --- cached training from initialization ---------------------------------------------
+
+def training_code_version() -> str:
+    """Version of every module whose code decides a training result."""
+    return code_version(helpers.config, helpers.data, helpers.models, helpers.parameters,
+                        helpers.train)
+
+
+def train(config: TrainConfig, *, record_parameters: bool = False,
+          record_sample_losses: bool = False, progress: bool | None = None,
+          download: bool = False, cache: ArtifactCache | None = None) -> TrainResult:
+    """Train the network of ``config`` from its seeded initialization, with caching.
+
+    The result is stored under ``data/cache/train/`` keyed by the configuration,
+    the recording flags and the source code of the training modules; the same
+    request later is served from disk.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    record_parameters, record_sample_losses : bool
+        See :func:`fit`.
+    progress : bool or None
+        See :func:`fit`.
+    download : bool
+        Allow torchvision to download ``config.dataset`` into ``data/`` if missing.
+    cache : ArtifactCache, optional
+        The store to use; the project's ``data/cache`` by default.
+
+    Examples
+    --------
+    >>> result = train(TrainConfig(epochs=2, train_size=50), progress=False)
+    >>> result.history.shape
+    (3, 6)
+    """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
+    check_bool("download", download)
+    cache = cache or ArtifactCache()
+    fields = {"config": config.to_dict(), "record_parameters": record_parameters,
+              "record_sample_losses": record_sample_losses}
+
+    def compute() -> tuple[dict[str, np.ndarray], dict]:
+        dataset = load_training_data(config, download=download)
+        result = fit(build_model(config, dataset), dataset, config,
+                     record_parameters=record_parameters,
+                     record_sample_losses=record_sample_losses, progress=progress)
+        return _result_arrays(result)
+
+    artifact = cache.get_or_compute("train", fields, compute, code=training_code_version())
+    return _result_from_artifact(config, artifact)
+
+
+def _result_arrays(result: TrainResult) -> tuple[dict[str, np.ndarray], dict]:
+    arrays, columns = frame_arrays("history", result.history)
+    arrays.update({f"state.{name}": value.numpy() for name, value in result.state.items()})
+    for name in ("parameters", "train_sample_losses", "test_sample_losses"):
+        value = getattr(result, name)
+        if value is not None:
+            arrays[name] = value
+    meta = {"frames": {"history": columns}, "state": list(result.state),
+            "diverged_epoch": result.diverged_epoch, "seconds": result.seconds}
+    return arrays, meta
+
+
+def _result_from_artifact(config: TrainConfig, artifact) -> TrainResult:
+    meta = artifact.meta
+    optional = {name: np.asarray(artifact[name]) if name in artifact else None
+                for name in ("parameters", "train_sample_losses", "test_sample_losses")}
+    return TrainResult(
+        config=config,
+        history=artifact.frame("history"),
+        state={name: torch.from_numpy(np.array(artifact[f"state.{name}"]))
+               for name in meta["state"]},
+        diverged_epoch=meta["diverged_epoch"],
+        seconds=meta["seconds"],
+        from_cache=artifact.from_cache,
+        **optional,
+    )
+
+
+def train_optima(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
+                 kinds: Iterable[str] = ("good", "bad", "memorization"),
+                 overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
+                 progress: bool | None = None, download: bool = False,
+                 ) -> dict[tuple[str, int], TrainResult]:
+    """Train (or load) the good, bad and memorization optima of a preset over seeds.
+
+    Parameters
+    ----------
+    preset_name : {"workshop", "paper"}
+    seeds : iterable of int, optional
+        The preset's seeds by default.
+    kinds : iterable of {"good", "bad", "memorization"}
+    overrides : dict, optional
+        Configuration fields applied to every optimum.
+    per_optimum : dict of kind to dict, optional
+        Fields applied to one kind only (after ``overrides``).
+    progress, download : see :func:`train`.
+
+    Returns
+    -------
+    dict mapping ``(kind, seed)`` to :class:`TrainResult`
+    """
+    configs = optima_configs(preset_name, seeds, kinds, overrides, per_optimum)
+    return {name: train(config, progress=progress, download=download)
+            for name, config in configs.items()}
+
+
+def optima_configs(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
+                   kinds: Iterable[str] = ("good", "bad", "memorization"),
+                   overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
+                   ) -> dict[tuple[str, int], TrainConfig]:
+    """The configurations :func:`train_optima` trains, validated before any training.
+
+    Examples
+    --------
+    >>> sorted(optima_configs(seeds=[0]))
+    [('bad', 0), ('good', 0), ('memorization', 0)]
+    """
+    kinds = tuple(check_choice("kinds", kind, OPTIMA) for kind in kinds)
+    seeds = preset(preset_name).seeds if seeds is None else seeds
+    seeds = check_sequence("seeds", seeds, item="int", minimum=0, unique=True)
+    per_optimum = per_optimum or {}
+    unknown = sorted(set(per_optimum) - set(OPTIMA))
+    if unknown:
+        raise ValueError(f"per_optimum has unknown optimum kind(s) {unknown}; "
+                         f"accepted: {list(OPTIMA)}")
+    return {(kind, seed): optimum_config(kind, preset_name, seed=seed,
+                                         **{**(overrides or {}), **per_optimum.get(kind, {})})
+            for kind in kinds for seed in seeds}
+
+
+def summarize(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
+    """Final train/test loss and accuracy per optimum: mean and standard deviation over seeds.
+
+    Returns a table indexed by optimum kind with columns ``(metric, "mean"|"std")``
+    plus ``seeds`` and ``diverged``.
+    """
+    rows = []
+    for (kind, seed), result in results.items():
+        final = result.final
+        rows.append({"optimum": kind, "seed": seed, "diverged": result.diverged,
+                     **{m: final[m] for m in HISTORY_COLUMNS[2:]}})
+    frame = pd.DataFrame(rows)
+    metrics = list(HISTORY_COLUMNS[2:])
+    summary = frame.groupby("optimum", sort=False)[metrics].agg(["mean", "std"])
+    summary[("seeds", "")] = frame.groupby("optimum", sort=False)["seed"].count()
+    summary[("diverged", "")] = frame.groupby("optimum", sort=False)["diverged"].sum()
+    return summary
+
+
+def histories(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
+    """All learning curves in one long table: optimum, seed, epoch, lr, split, metric, value."""
+    frames = []
+    for (kind, seed), result in results.items():
+        long = result.history.melt(id_vars=["epoch", "lr"], var_name="measure")
+        long[["split", "metric"]] = long["measure"].str.split("_", n=1, expand=True)
+        frames.append(long.drop(columns="measure").assign(optimum=kind, seed=seed))
+    return pd.concat(frames, ignore_index=True)

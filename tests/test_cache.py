@@ -1,0 +1,139 @@
+"""The artifact store: served from disk the second time, recomputed when anything changes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.cache import ArtifactCache, code_version, frame_arrays
+
+
+class Counter:
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return {"x": np.arange(5.0), "names": np.array(["a", "bb"])}, {"calls": self.calls}
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return ArtifactCache(tmp_path / "cache")
+
+
+def test_second_request_is_served_from_cache(cache):
+    compute = Counter()
+    first = cache.get_or_compute("demo", {"n": 5}, compute, code="v1")
+    second = cache.get_or_compute("demo", {"n": 5}, compute, code="v1")
+    assert compute.calls == 1
+    assert not first.from_cache and second.from_cache
+    np.testing.assert_array_equal(second["x"], np.arange(5.0))
+    assert second["names"].tolist() == ["a", "bb"] and second.meta == {"calls": 1}
+
+
+def test_changed_configuration_or_code_recomputes(cache):
+    compute = Counter()
+    cache.get_or_compute("demo", {"n": 5}, compute, code="v1")
+    cache.get_or_compute("demo", {"n": 6}, compute, code="v1")
+    cache.get_or_compute("demo", {"n": 5}, compute, code="v2")
+    assert compute.calls == 3
+
+
+def test_code_version_follows_source_code():
+    def f():
+        return 1
+
+    def g():
+        return 2
+
+    assert code_version(f) != code_version(g)
+    assert code_version(f) == code_version(f)
+    assert code_version("a", "b") != code_version("ab", "")
+    with pytest.raises(ValueError, match="code_version"):
+        code_version()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete_file", "delete_meta", "bad_json"])
+def test_corrupted_artifact_is_recomputed_never_used(cache, damage):
+    compute = Counter()
+    art = cache.get_or_compute("demo", {"n": 5}, compute)
+    file = art.path / "x.npy"
+    if damage == "truncate":
+        file.write_bytes(file.read_bytes()[:-8])
+    elif damage == "flip":
+        data = bytearray(file.read_bytes())
+        data[-1] ^= 0xFF
+        file.write_bytes(bytes(data))
+    elif damage == "delete_file":
+        file.unlink()
+    elif damage == "delete_meta":
+        (art.path / "meta.json").unlink()
+    else:
+        (art.path / "meta.json").write_text("{not json")
+    again = cache.get_or_compute("demo", {"n": 5}, compute)
+    assert compute.calls == 2 and not again.from_cache
+    np.testing.assert_array_equal(again["x"], np.arange(5.0))
+
+
+def test_interrupted_write_leaves_nothing_behind(cache):
+    with pytest.raises(KeyboardInterrupt):
+        with cache.writing("demo", "k1") as writer:
+            writer.save_array("x", np.ones(3))
+            raise KeyboardInterrupt
+    assert cache.load("demo", "k1") is None
+    assert list((cache.root / "demo").iterdir()) == []
+
+
+def test_compute_failure_stores_nothing(cache):
+    def broken():
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute("demo", {"n": 1}, broken)
+    folder = cache.root / "demo"
+    assert not folder.exists() or not any(folder.iterdir())
+
+
+def test_memmap_writer_and_large_arrays_load_memory_mapped(cache, monkeypatch):
+    monkeypatch.setattr("helpers.cache.MMAP_BYTES", 1)
+    with cache.writing("demo", "big") as writer:
+        matrix = writer.open_memmap("params", (4, 3))
+        for row in range(4):
+            matrix[row] = row
+        matrix.flush()
+        del matrix
+    loaded = cache.load("demo", "big")["params"]
+    assert isinstance(loaded, np.memmap)
+    np.testing.assert_array_equal(loaded[:, 0], [0, 1, 2, 3])
+
+
+def test_no_pickles_are_stored_or_read(cache):
+    with pytest.raises(ValueError):
+        with cache.writing("demo", "obj") as writer:
+            writer.save_array("x", np.array([{"a": 1}], dtype=object))
+    assert cache.load("demo", "obj") is None
+
+
+def test_frames_round_trip(cache):
+    frame = pd.DataFrame({"epoch": [0, 1], "split": ["train", "test"], "loss": [1.5, 0.5]})
+    arrays, columns = frame_arrays("history", frame)
+    art = cache.get_or_compute("demo", {}, lambda: (arrays, {"frames": {"history": columns}}))
+    back = art.frame("history")
+    assert list(back.columns) == list(frame.columns)
+    assert back["split"].tolist() == ["train", "test"] and back["loss"].tolist() == [1.5, 0.5]
+
+
+def test_metadata_records_checksums_and_fields(cache):
+    art = cache.get_or_compute("demo", {"n": 5}, Counter(), code="v1")
+    record = json.loads((art.path / "meta.json").read_text())
+    assert record["fields"] == {"n": 5} and set(record["files"]) == {"x", "names"}
+    assert all(len(f["sha256"]) == 64 for f in record["files"].values())
+
+
+def test_bad_namespace(cache):
+    with pytest.raises(ValueError, match="namespace"):
+        cache.path("../escape", "k")

@@ -1,0 +1,71 @@
+"""Chapters re-executed with new parameters: names checked, bad values fail fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from helpers.chapters import chapter_parameters, find_chapter, parse_value, run_chapter
+
+TINY_01 = {"epochs": 2, "train_size": 40, "seeds": [0]}
+
+
+def test_chapter_lookup():
+    assert find_chapter("01").name == find_chapter("1").name == "01-training.md"
+    with pytest.raises(ValueError, match="chapter must name one of"):
+        find_chapter("99")
+
+
+def test_parameters_cell_is_read():
+    import jupytext
+
+    defaults = chapter_parameters(jupytext.read(find_chapter("01")))
+    assert defaults["preset"] == "workshop" and defaults["epochs"] is None
+    assert {"seeds", "train_size", "device", "good", "bad", "memorization"} <= set(defaults)
+
+
+def test_values_from_the_command_line():
+    assert parse_value("60") == 60 and parse_value("0.5") == 0.5
+    assert parse_value("{batch_size: 64}") == {"batch_size": 64}
+    assert parse_value("None") is None and parse_value("False") is False
+
+
+def test_unknown_parameter_is_refused_with_the_valid_names(tmp_path):
+    with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['epoch'\].*train_size"):
+        run_chapter("01", {"epoch": 3}, output_dir=tmp_path)
+    assert not list(tmp_path.glob("*.ipynb"))  # refused before anything ran
+
+
+@pytest.mark.slow
+def test_bad_value_fails_fast_with_the_chapters_own_error(tmp_path):
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "helpers", "run-chapter", "01", "-p", "depth", "11",
+         "--output-dir", str(tmp_path), "--no-html"],
+        capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "ValueError" in result.stderr and "depth" in result.stderr and "6n+4" in result.stderr
+    assert time.perf_counter() - started < 120  # a generous bound; it takes seconds
+    executed = nbformat.read(next(tmp_path.glob("*.ipynb")), as_version=4)
+    # nothing after the failing cell ran: no training output exists
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not any("learning" in json.dumps(o) for o in outputs)
+
+
+@pytest.mark.slow
+def test_chapter_01_executes_with_tiny_parameters(tmp_path):
+    executed = run_chapter("01", TINY_01, output_dir=tmp_path)
+    notebook = nbformat.read(executed, as_version=4)
+    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "epochs = 2" in injected[0].source
+    errors = [o for c in notebook.cells if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    html = executed.with_suffix(".html").read_text()
+    assert html.count('class="vega-chart"') == 3  # two learning-curve charts, one bar chart
+    assert (tmp_path / "vega-bundle.js").stat().st_size > 100_000

@@ -1,0 +1,122 @@
+"""The built site draws Chapter 1's charts in a real browser with no internet connection.
+
+A small site is built from the real ``_config.yml`` around Chapter 1 executed with tiny
+parameters, served on localhost and opened in headless Chromium. Every chart must be
+replaced by vega's live rendering (an element of class ``marks``), and the browser
+console must show no errors. A screenshot is saved under ``_build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers.chapters import run_chapter
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """Build a one-chapter site with the project's own configuration."""
+    book = tmp_path_factory.mktemp("site")
+    os.environ["LOSS_LANDSCAPE_CACHE"] = str(book / "cache")
+    (book / "book").mkdir()
+    run_chapter("01", {"epochs": 2, "train_size": 40, "seeds": [0]},
+                output_dir=book / "book", html=False)
+    (book / "book" / "01-training.ipynb").unlink(missing_ok=True)
+    executed = next((book / "book").glob("01-training*.ipynb"))
+    executed.rename(book / "book" / "01-training.ipynb")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"] = {"execute_notebooks": "off"}
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    (book / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/01-training\n"
+        "  - file: book/api\n  - file: book/references\n")
+    (book / "book" / "intro.md").write_text("# Test site\n")
+    for name in ("references.bib", "references.md", "api.md", "_static"):
+        source = ROOT / "book" / name
+        if source.is_dir():
+            shutil.copytree(source, book / "book" / name)
+        elif source.exists():
+            shutil.copy(source, book / "book" / name)
+    jupyter_book = str(Path(sys.executable).parent / "jupyter-book")
+    result = subprocess.run([jupyter_book, "build", "-W", "-n",
+                             "--keep-going", str(book)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return book / "_build" / "html"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromedriver are required in CI (make browser installs them)")
+        pytest.skip("chromium and chromedriver are not installed (make browser installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1280,2400"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_static_site_serves_its_own_vega(site):
+    bundle = site / "_static" / "vega-bundle.js"
+    assert bundle.stat().st_size > 100_000
+    page = (site / "book" / "01-training.html").read_text()
+    assert "vega-bundle.js" in page
+    remote = re.findall(r'<script[^>]*\bsrc="(https?://[^"]+)"', page)
+    assert not [url for url in remote if "vega" in url], remote  # vega comes from the site itself
+
+
+def test_chapter_01_draws_every_chart_without_console_errors(server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{server}/book/01-training.html")
+    charts = browser.find_elements(By.CSS_SELECTOR, "div.vega-chart")
+    assert len(charts) == 3
+
+    def all_drawn(driver) -> bool:
+        return driver.execute_script(
+            "return [...document.querySelectorAll('div.vega-chart')]"
+            ".every(d => d.classList.contains('vega-embed') && d.querySelector('.marks'))")
+
+    WebDriverWait(browser, 60).until(all_drawn)
+    screenshots = ROOT / "_build" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(screenshots / "01-training.png"))
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert not errors, errors
