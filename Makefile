@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 CH     ?= 01
 P      ?=
+B      ?= foundation
 
 .PHONY: book test chapter bench browser setup clean
 
@@ -35,8 +36,9 @@ test: $(STAMP) browser
 chapter: $(STAMP)
 	$(PY) -m helpers run-chapter $(CH) $(P)
 
+# Timings: make bench B=foundation (or evaluate, sampling, embedding, topology, sweep)
 bench: $(STAMP)
-	$(PY) benchmarks/bench_foundation.py
+	$(PY) benchmarks/bench_$(B).py
 
 # Headless Chromium for the test that opens the built site (Debian packages).
 browser:

@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -457,3 +457,22 @@ def compare(configs: Mapping[Any, TrainConfig]) -> tuple[dict[str, dict[str, Any
         else:
             differing[setting] = values
     return differing, shared
+
+
+def check_optima(name: str, kinds: Any) -> list[str]:
+    """Check a chapter's list of optimum kinds: non-empty, known, no repeats.
+
+    Examples
+    --------
+    >>> check_optima("optima", ["good", "bad"])
+    ['good', 'bad']
+    >>> check_optima("optima", ["great"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: optima must list kinds from ('good', 'bad', 'memorization') ... got ['great']
+    """
+    listed = [kinds] if isinstance(kinds, str) else kinds
+    listed = list(listed) if isinstance(listed, Iterable) else []
+    if not listed or any(k not in OPTIMA for k in listed) or len(set(listed)) != len(listed):
+        raise ValueError(f"{name} must list kinds from {OPTIMA} without repeats; got {kinds!r}")
+    return listed

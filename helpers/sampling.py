@@ -165,6 +165,38 @@ def retrain_config(optimum: TrainResult, seed: int, epochs: int,
         raise ValueError(f"retrain: {error}") from None
 
 
+def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
+                           step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
+                           epochs: int = 20, *, retrain: dict[str, Any] | None = None,
+                           normalization: str | None = "filter",
+                           ignore: str | None = "biasbn") -> dict[str, Any]:
+    """Check :func:`jump_and_retrain`'s settings without an optimum, before any training.
+
+    A chapter calls it right after its parameters, so that a bad value fails in seconds
+    rather than after the optimum is trained. Returns the settings, normalized.
+
+    Examples
+    --------
+    >>> check_jump_and_retrain(step_sizes=[0.5, -1.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: step_sizes[1] must be a number > 0.0; got -1.0
+    """
+    seeds = check_sequence("seeds", seeds, item="int", minimum=0, unique=True)
+    step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
+                                unique=True)
+    epochs = check_int("epochs", epochs, minimum=1)
+    check_choice("normalization", normalization, NORMALIZATIONS)
+    check_choice("ignore", ignore, IGNORES)
+    retrain = _check_retrain(retrain)
+    try:
+        TrainConfig().replace(**{**DEFAULT_RETRAIN, **retrain})
+    except ValueError as error:
+        raise ValueError(f"retrain: {error}") from None
+    return {"seeds": seeds, "step_sizes": step_sizes, "epochs": epochs, "retrain": retrain,
+            "normalization": normalization, "ignore": ignore}
+
+
 def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
                      step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0), epochs: int = 20,
                      *, retrain: dict[str, Any] | None = None, normalization: str | None = "filter",
@@ -219,17 +251,14 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     ['optimum', 'jump', 'retrain', 'retrain']
     """
     _check_optimum(optimum)
-    seeds = check_sequence("seeds", seeds, item="int", minimum=0, unique=True)
-    step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
-                                unique=True)
-    epochs = check_int("epochs", epochs, minimum=1)
-    check_choice("normalization", normalization, NORMALIZATIONS)
-    check_choice("ignore", ignore, IGNORES)
+    checked = check_jump_and_retrain(seeds, step_sizes, epochs, retrain=retrain,
+                                     normalization=normalization, ignore=ignore)
+    seeds, step_sizes, epochs, retrain = (checked[k] for k in ("seeds", "step_sizes", "epochs",
+                                                               "retrain"))
     check_bool("record_parameters", record_parameters)
     if progress is not None:
         check_bool("progress", progress)
-    retrain = _check_retrain(retrain)
-    retrain_config(optimum, seeds[0], epochs, retrain)  # validates the retraining settings now
+    retrain_config(optimum, seeds[0], epochs, retrain)  # the settings on this optimum's config
     cache = cache or ArtifactCache()
     dataset = load_training_data(optimum.config)
     code = code_version(training_code_version(), helpers.directions, jump_and_retrain,
@@ -300,28 +329,42 @@ def _assemble_parameters(cache: ArtifactCache, optimum: TrainResult, artifacts: 
     """One on-disk matrix, row i for table row i, filled retrain by retrain."""
     theta = flatten_parameters(optimum.model())
     fields = {**settings, "matrix": True, "runs": [a.path.name for a in artifacts.values()]}
+
+    def fill(matrix: np.memmap) -> None:
+        matrix[0] = theta
+        row = 1
+        for artifact in artifacts.values():
+            block = artifact["parameters"]
+            if len(block) != len(artifact.frame("history")):  # pragma: no cover
+                raise AssertionError(f"{artifact.path}: {len(block)} parameter rows for "
+                                     f"{len(artifact.frame('history'))} epochs")
+            matrix[row:row + len(block)] = block
+            row += len(block)
+        if row != len(table):  # pragma: no cover - guards the one-to-one pairing
+            raise AssertionError(f"{row} parameter rows for {len(table)} table rows")
+
+    return _parameter_matrix(cache, "jump-retrain-matrix", fields, code,
+                             (len(table), theta.size), fill)
+
+
+def _parameter_matrix(cache: ArtifactCache, namespace: str, fields: dict[str, Any], code: str,
+                      shape: tuple[int, int], fill: Any) -> np.ndarray:
+    """A cached float32 matrix written in place by ``fill``, returned memory-mapped.
+
+    Always memory-mapped (an Artifact maps only large arrays): it is read by rows, and a
+    paper-size matrix must never exist twice in memory.
+    """
     key = cache.key(fields, code)
-    found = cache.load("jump-retrain-matrix", key)
+    found = cache.load(namespace, key)
     if found is None:
-        with cache.writing("jump-retrain-matrix", key, fields=fields) as writer:
-            matrix = writer.open_memmap("parameters", (len(table), theta.size))
-            matrix[0] = theta
-            row = 1
-            for artifact in artifacts.values():
-                block = artifact["parameters"]
-                if len(block) != len(artifact.frame("history")):  # pragma: no cover
-                    raise AssertionError(f"{artifact.path}: {len(block)} parameter rows for "
-                                         f"{len(artifact.frame('history'))} epochs")
-                matrix[row:row + len(block)] = block
-                row += len(block)
-            if row != len(table):  # pragma: no cover - guards the one-to-one pairing
-                raise AssertionError(f"{row} parameter rows for {len(table)} table rows")
+        with cache.writing(namespace, key, fields=fields) as writer:
+            matrix = writer.open_memmap("parameters", shape)
+            fill(matrix)
             matrix.flush()
             del matrix
-        found = cache.load("jump-retrain-matrix", key)
+        found = cache.load(namespace, key)
         if found is None:  # pragma: no cover - only if the disk fails under us
-            raise OSError(f"parameter matrix {key} could not be read back after writing")
-    # Always memory-mapped (Artifact maps only large arrays): the matrix is read by rows.
+            raise OSError(f"parameter matrix {namespace}/{key} could not be read back")
     return np.load(found.path / "parameters.npy", mmap_mode="r", allow_pickle=False)
 
 
@@ -381,7 +424,7 @@ def _static_samples(method: str, optimum: TrainResult, directions: np.ndarray,
 
 def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
                    build: Any, evaluation: str, points_per_batch: int,
-                   cache: ArtifactCache | None) -> Samples:
+                   record_parameters: bool, cache: ArtifactCache | None) -> Samples:
     cache = cache or ArtifactCache()
 
     def compute() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -393,15 +436,38 @@ def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
 
     code = code_version(training_code_version(), helpers.directions, _static_samples, build)
     # The evaluation method is not part of the key: both give the same numbers to rounding.
-    artifact = cache.get_or_compute(method, {**_optimum_key(optimum), **settings},
-                                    compute, code=code)
-    return Samples(artifact.frame("table"), None,
-                   {"optimum": optimum.config.to_dict(), **settings}, artifact.meta["seconds"])
+    fields = {**_optimum_key(optimum), **settings}
+    artifact = cache.get_or_compute(method, fields, compute, code=code)
+    table = artifact.frame("table")
+    parameters = None
+    if record_parameters:
+        parameters = _static_parameters(cache, f"{method}-matrix", fields, code, optimum, build,
+                                        len(table))
+    return Samples(table, parameters, {"optimum": optimum.config.to_dict(), **settings},
+                   artifact.meta["seconds"])
+
+
+def _static_parameters(cache: ArtifactCache, namespace: str, fields: dict[str, Any], code: str,
+                       optimum: TrainResult, build: Any, n_rows: int) -> np.ndarray:
+    """The points ``θ* + coefficients @ directions`` as an on-disk matrix, optimum first."""
+    base = flatten_parameters(optimum.model())
+
+    def fill(matrix: np.memmap) -> None:
+        directions, coefficients, _ = build()
+        if len(coefficients) + 1 != len(matrix):  # pragma: no cover - guards the pairing
+            raise AssertionError(f"{len(coefficients) + 1} points for {len(matrix)} table rows")
+        matrix[0] = base
+        for start in range(0, len(coefficients), 64):
+            block = coefficients[start:start + 64].astype(np.float32)
+            matrix[1 + start:1 + start + len(block)] = base + block @ directions
+
+    return _parameter_matrix(cache, namespace, fields, code, (n_rows, base.size), fill)
 
 
 def _check_static(optimum: TrainResult, normalization: str | None, ignore: str | None,
-                  evaluation: str, points_per_batch: int) -> None:
+                  evaluation: str, points_per_batch: int, record_parameters: bool) -> None:
     _check_optimum(optimum)
+    check_bool("record_parameters", record_parameters)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("ignore", ignore, IGNORES)
     check_choice("evaluation", evaluation, EVALUATIONS)
@@ -411,7 +477,7 @@ def _check_static(optimum: TrainResult, normalization: str | None, ignore: str |
 def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, *,
                 seed: int = 0, normalization: str | None = "filter", ignore: str | None = "biasbn",
                 evaluation: str = "auto", points_per_batch: int = 16,
-                cache: ArtifactCache | None = None) -> Samples:
+                record_parameters: bool = False, cache: ArtifactCache | None = None) -> Samples:
     """Grid sampling (Horoi et al. 2022, §4.2): a 3D grid spanned by three random directions.
 
     The grid (:func:`grid_shape`) spans ``[-extent, extent]`` along each of three
@@ -423,7 +489,9 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
 
     ``evaluation`` is ``"loop"`` (one forward pass per point), ``"vmap"`` (``points_per_batch``
     points per forward pass) or ``"auto"`` (loop on the CPU, where it is the faster, vmap
-    elsewhere); see :func:`helpers.directions.evaluate_points`. Bad arguments raise
+    elsewhere); see :func:`helpers.directions.evaluate_points`. With ``record_parameters``
+    the points' parameter vectors are kept as well (an on-disk float32 matrix, row ``i``
+    = table row ``i``), e.g. to embed them beside J&R samples. Bad arguments raise
     ``ValueError`` before any work.
 
     Examples
@@ -433,7 +501,8 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
     >>> len(grid_sample(optimum, n_points=27))
     28
     """
-    _check_static(optimum, normalization, ignore, evaluation, points_per_batch)
+    _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
+                  record_parameters)
     shape = grid_shape(n_points)
     extent = check_float("extent", extent, minimum=0.0, strict_minimum=True)
     seed = check_int("seed", seed, minimum=0)
@@ -450,13 +519,15 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
             seed=-1, epoch=-1, step_size=np.linalg.norm(coefficients, axis=1))
         return directions, coefficients, info
 
-    return _static_cached("grid", optimum, settings, build, evaluation, points_per_batch, cache)
+    return _static_cached("grid", optimum, settings, build, evaluation, points_per_batch,
+                          record_parameters, cache)
 
 
 def naive_sample(optimum: TrainResult, n_points: int = 336,
                  step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0), *, seed: int = 0,
                  normalization: str | None = "filter", ignore: str | None = "biasbn",
                  evaluation: str = "auto", points_per_batch: int = 16,
+                 record_parameters: bool = False,
                  cache: ArtifactCache | None = None) -> Samples:
     """Naive sampling (Horoi et al. 2022, §4.2): many random directions × step sizes.
 
@@ -473,7 +544,8 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
     >>> len(naive_sample(optimum, n_points=8, step_sizes=[0.5, 1.0]))
     9
     """
-    _check_static(optimum, normalization, ignore, evaluation, points_per_batch)
+    _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
+                  record_parameters)
     n_points = check_int("n_points", n_points, minimum=1)
     step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
                                 unique=True)
@@ -499,4 +571,111 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
                              "a": np.nan, "b": np.nan, "c": np.nan})
         return directions, coefficients, info
 
-    return _static_cached("naive", optimum, settings, build, evaluation, points_per_batch, cache)
+    return _static_cached("naive", optimum, settings, build, evaluation, points_per_batch,
+                          record_parameters, cache)
+
+
+# --- summaries ------------------------------------------------------------------------
+
+def retraining_summary(samples: Samples) -> pd.DataFrame:
+    """Where each retrain of a J&R run started and ended, relative to the optimum.
+
+    Distances are Euclidean distances in parameter space divided by the optimum's norm
+    ``‖θ*‖``, read from the parameter matrix.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (seed, step size): ``jump_distance`` (at the jump-init point),
+        ``final_distance`` (at the last epoch kept), ``jump_train_loss``,
+        ``final_train_loss``, ``final_test_accuracy``, ``epochs`` and ``diverged``.
+    """
+    table = samples.table
+    if samples.parameters is None or "jump" not in set(table["kind"]):
+        raise ValueError("samples must be a jump_and_retrain result with its parameter matrix")
+    optimum_row = np.flatnonzero(table["kind"].to_numpy() == "optimum")[0]
+    theta = np.asarray(samples.parameters[optimum_row], dtype=np.float64)
+    scale = np.linalg.norm(theta)
+    rows = []
+    runs = table[table["kind"] != "optimum"].groupby(["seed", "step_size"], sort=True)
+    for (seed, step), run in runs:
+        first, last = run.index[0], run.index[-1]
+        rows.append({
+            "seed": seed, "step_size": step,
+            "jump_distance": np.linalg.norm(samples.parameters[first] - theta) / scale,
+            "final_distance": np.linalg.norm(samples.parameters[last] - theta) / scale,
+            "jump_train_loss": run["train_loss"].iloc[0],
+            "final_train_loss": run["train_loss"].iloc[-1],
+            "final_test_accuracy": run["test_accuracy"].iloc[-1],
+            "epochs": int(run["epoch"].iloc[-1]), "diverged": bool(run["diverged"].any())})
+    return pd.DataFrame(rows)
+
+
+def star_score(table: pd.DataFrame, coordinates: Any) -> float:
+    """How well an embedding keeps each direction's samples in one arm: about 0 to 1.
+
+    For every J&R sample (jump-init point or retraining epoch), take its nearest
+    neighbour in ``coordinates`` among the samples of the *other* retrains (other seed
+    or other step size: a retrain's own epochs are always close to each other) and ask
+    whether it has the same seed. The score is the fraction that does. Arms of the
+    "star" of Horoi et al. (2022), one per direction with its step sizes in a row, score
+    near 1; seeds mixed at random score about ``(steps − 1) / (seeds · steps − 1)``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"kind": ["optimum"] + ["retrain"] * 4,
+    ...                       "seed": [-1, 0, 0, 1, 1], "step_size": [0, 1, 2, 1, 2]})
+    >>> star_score(table, [[0, 0], [1, 0], [2, 0], [-1, 0], [-2, 0]])
+    1.0
+    """
+    from scipy.spatial import cKDTree
+
+    coordinates = np.asarray(coordinates, dtype=float)
+    if coordinates.ndim != 2 or len(coordinates) != len(table):
+        raise ValueError(f"coordinates must have one row per table row ({len(table)}); "
+                         f"got shape {coordinates.shape}")
+    mask = table["kind"].isin(["jump", "retrain"]).to_numpy()
+    points = coordinates[mask]
+    seeds = table["seed"].to_numpy()[mask]
+    runs = pd.MultiIndex.from_arrays([seeds, table["step_size"].to_numpy()[mask]])
+    run_ids = runs.codes[0] * len(runs.levels[1]) + runs.codes[1]
+    if len(np.unique(run_ids)) < 2:
+        raise ValueError("table must hold the samples of at least two retrains")
+    same_seed = []
+    for run in np.unique(run_ids):
+        inside, outside = run_ids == run, run_ids != run
+        _, nearest = cKDTree(points[outside]).query(points[inside])
+        same_seed.append(seeds[outside][nearest] == seeds[inside])
+    return float(np.mean(np.concatenate(same_seed)))
+
+
+def nearest_grid_size(n_points: int) -> int:
+    """The number of points closest to ``n_points`` that :func:`grid_shape` accepts.
+
+    Examples
+    --------
+    >>> nearest_grid_size(337)
+    336
+    """
+    n_points = check_int("n_points", n_points, minimum=8)
+    for offset in range(n_points):
+        for candidate in (n_points - offset, n_points + offset):
+            try:
+                grid_shape(candidate)
+            except ValueError:
+                continue
+            return candidate
+    raise AssertionError("unreachable: 8 = 2 × 2 × 2 is a grid")  # pragma: no cover
+
+
+def nearest_multiple(n_points: int, factor: int) -> int:
+    """The positive multiple of ``factor`` closest to ``n_points`` (for naive sampling).
+
+    Examples
+    --------
+    >>> nearest_multiple(337, 4)
+    336
+    """
+    n_points = check_int("n_points", n_points, minimum=1)
+    factor = check_int("factor", factor, minimum=1)
+    return max(factor, round(n_points / factor) * factor)

@@ -4,10 +4,11 @@ The toy loss is a curved valley with its minimum at the origin,
 
 .. math:: L(u, v) = \\tfrac{1}{2}\\left(s\\,(v - b\\,u^2)^2 + u^2\\right),
 
-with stiffness :math:`s` and bend :math:`b`: steep across the valley and flat along it, as the low-loss regions of trained networks
-are (flat in most directions, sharp in a few). Jumping away from the minimum and
-descending again returns along the steep directions first, then creeps along the valley:
-the retraining paths are what jump-and-retrain samples.
+with stiffness :math:`s` and bend :math:`b`: steep across the valley and flat along it,
+as the low-loss regions of trained networks are (flat in most directions, sharp in a
+few). Jumping away from the minimum and descending again returns along the steep
+directions first, then creeps along the valley: the retraining paths are what
+jump-and-retrain samples.
 """
 
 from __future__ import annotations
