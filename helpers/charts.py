@@ -236,7 +236,8 @@ def trajectories(points: pd.DataFrame, title: str = "", width: int = 260,
     optimum = alt.Chart(points[points["kind"] == "optimum"]).mark_point(
         shape="cross", filled=True, size=220, color="black").encode(x="x:Q", y="y:Q",
                                                                     tooltip=tooltip)
-    return (paths + dots + jumps + optimum).properties(width=width, height=height, title=title
+    # Retraining dots over the diamonds: short retrains would otherwise hide under them.
+    return (paths + jumps + dots + optimum).properties(width=width, height=height, title=title
                                                        ).resolve_scale(color="shared")
 
 
@@ -682,9 +683,10 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
     scale = alt.Scale(domain=[low - 0.02 * (infinity - low), infinity + 0.03 * (infinity - low)],
                       nice=False, zero=False)
     dims = sorted(frame["dimension"].unique().tolist()) or ["H0"]
+    axis = alt.Axis(format="~g", tickCount=5, labelOverlap=True)
     diagonal = alt.Chart(pd.DataFrame({"x": [low, infinity], "y": [low, infinity]})).mark_line(
-        color="grey", strokeWidth=1).encode(x=alt.X("x:Q", scale=scale, title="birth"),
-                                            y=alt.Y("y:Q", scale=scale, title="death"))
+        color="grey", strokeWidth=1).encode(x=alt.X("x:Q", scale=scale, title="birth", axis=axis),
+                                            y=alt.Y("y:Q", scale=scale, title="death", axis=axis))
     edge = pd.DataFrame({"y": [infinity], "label": ["∞"], "x": [low]})
     infinity_rule = alt.Chart(edge).mark_rule(strokeDash=[4, 3], color="black").encode(y="y:Q")
     infinity_text = alt.Chart(edge).mark_text(align="left", dx=2, dy=-7, fontSize=13).encode(
@@ -719,7 +721,8 @@ def landscape_with_diagram(points: pd.DataFrame, diagrams: Any, title: str = "",
     :func:`persistence_diagram`, whose subtitle gives the total persistence).
     """
     return alt.vconcat(landscape_points(points, title=title, width=size, height=size),
-                       persistence_diagram(diagrams, width=size, height=size)
+                       persistence_diagram(diagrams, "persistence diagram", width=size,
+                                           height=size)
                        ).resolve_scale(color="independent", shape="independent")
 
 

@@ -1069,7 +1069,9 @@ def compare_embeddings(X: Any, methods: Sequence[str] = METHODS,
         One row per (method, metric) with columns ``method``, ``metric``, ``demap``,
         ``continuity`` (only with trajectories) and ``seconds`` (the method's wall time
         given the shared Gram matrices; the time of the pass over ``X`` is in
-        ``frame.attrs["gram_seconds"]``).
+        ``frame.attrs["gram_seconds"]``). ``frame.attrs["demap_pairs"]`` is the fraction
+        of pairs that DEMaP could use: those joined by a path in the data's kNN graph
+        (1 when the graph is connected).
 
     Examples
     --------
@@ -1155,6 +1157,7 @@ def compare_embeddings(X: Any, methods: Sequence[str] = METHODS,
         embeddings[(method, used)] = result
     frame = pd.DataFrame(rows)
     frame.attrs["gram_seconds"] = gram_seconds
+    frame.attrs["demap_pairs"] = float(np.isfinite(geodesic[np.triu_indices(n, k=1)]).mean())
     return (frame, embeddings) if return_embeddings else frame
 
 
@@ -1269,8 +1272,430 @@ def _quiet(progress: bool | None) -> bool | None:
     return None if progress is None else not progress
 
 
+# --- comparing methods: test data, trajectories, the published ordering -----------------
+
+#: DEMaP of each method averaged over simulated trajectories and trees, as reported by
+#: Moon et al. (2019), Fig. 3 ("Visualizing structure and transitions in
+#: high-dimensional biological data"), with each method's default (Euclidean) distance.
+PUBLISHED_DEMAP: dict[str, float] = {"phate": 0.80, "umap": 0.78, "tsne": 0.76, "pca": 0.48}
+
+
+@dataclass
+class ArtificialTree:
+    """The result of :func:`artificial_tree`.
+
+    Attributes
+    ----------
+    data : numpy.ndarray of float64, shape (n_branch · branch_length, n_dim)
+        The tree with Gaussian noise, the points to embed.
+    clean : numpy.ndarray of float64, same shape
+        The same points without the noise: the "denoised" reference of DEMaP.
+    table : pandas.DataFrame
+        One row per point, row ``i`` for ``data[i]``: ``branch`` (0 is the trunk) and
+        ``position`` (the step along its branch, 0 to ``branch_length - 1``).
+    """
+
+    data: np.ndarray
+    clean: np.ndarray
+    table: pd.DataFrame
+
+
+def artificial_tree(n_dim: int = 100, n_branch: int = 20, branch_length: int = 100, *,
+                    noise: float = 4.0, seed: int = 37) -> ArtificialTree:
+    """The artificial tree of PHATE's authors (``phate.tree.gen_dla``), and its clean version.
+
+    Diffusion-limited aggregation: the trunk is a random walk of ``branch_length`` steps
+    in ``n_dim`` dimensions (each step uniform in ``[-1, 1]`` per coordinate); every
+    further branch is a random walk of the same length that starts at a random point of
+    the branches before it. Gaussian noise of standard deviation ``noise`` is added to
+    every coordinate. Horoi et al. use this data set (their Fig. 1) to show which
+    embeddings keep branches connected.
+
+    ``phate.tree.gen_dla`` draws the noise after the tree, from NumPy's global random
+    generator, so the same call with ``sigma=0`` gives the noise-free tree exactly. The
+    global generator's state is restored afterwards: calling this function does not
+    change what ``numpy.random`` draws next.
+
+    Parameters
+    ----------
+    n_dim : int, default 100
+        Dimension of the space (at least 2).
+    n_branch : int, default 20
+        Number of branches, the trunk included.
+    branch_length : int, default 100
+        Points per branch (at least 2).
+    noise : float, default 4.0
+        Standard deviation of the noise (``sigma`` of ``gen_dla``); 0 for none.
+    seed : int, default 37
+        ``gen_dla``'s seed (37 is its default).
+
+    Returns
+    -------
+    ArtificialTree
+
+    Raises
+    ------
+    ValueError
+        If an argument is not accepted.
+
+    Examples
+    --------
+    >>> tree = artificial_tree(n_dim=10, n_branch=3, branch_length=20)
+    >>> tree.data.shape, sorted(tree.table["branch"].unique().tolist())
+    ((60, 10), [0, 1, 2])
+    >>> bool(np.all(artificial_tree(n_dim=10, n_branch=3, branch_length=20, noise=0).data
+    ...             == tree.clean))
+    True
+    """
+    n_dim = check_int("n_dim", n_dim, minimum=2)
+    n_branch = check_int("n_branch", n_branch, minimum=1)
+    branch_length = check_int("branch_length", branch_length, minimum=2)
+    noise = check_float("noise", noise, minimum=0.0)
+    seed = check_int("seed", seed, minimum=0, maximum=2**32 - 1)
+    from phate.tree import gen_dla
+
+    # gen_dla seeds NumPy's global generator; put back what was there.
+    state = np.random.get_state()  # noqa: NPY002
+    try:
+        data, branches = gen_dla(n_dim=n_dim, n_branch=n_branch, branch_length=branch_length,
+                                 seed=seed, sigma=noise)
+        clean, _ = gen_dla(n_dim=n_dim, n_branch=n_branch, branch_length=branch_length,
+                           seed=seed, sigma=0.0)
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    table = pd.DataFrame({"branch": np.asarray(branches, dtype=int),
+                          "position": np.tile(np.arange(branch_length), n_branch)})
+    return ArtificialTree(np.asarray(data, dtype=np.float64),
+                          np.asarray(clean, dtype=np.float64), table)
+
+
+def trajectory_ids(table: pd.DataFrame, by: Sequence[str] = ("seed", "step_size")) -> np.ndarray:
+    """One label per row naming its trajectory: the values of the ``by`` columns joined.
+
+    For a jump-and-retrain table (:class:`helpers.sampling.Samples`), the default makes
+    every (seed, step size) retrain one trajectory; the optimum is a trajectory of its
+    own. Pass the result with ``order=table["epoch"]`` to :func:`trajectory_continuity`
+    or :func:`compare_embeddings`.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"seed": [-1, 0, 0], "step_size": [0.0, 0.5, 0.5]})
+    >>> trajectory_ids(table).tolist()
+    ['-1/0.0', '0/0.5', '0/0.5']
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame; got {type(table).__name__}")
+    by = list(_check_names_free("by", by))
+    missing = [c for c in by if c not in table.columns]
+    if missing:
+        raise ValueError(f"by must name columns of table; {missing} are not among "
+                         f"{list(table.columns)}")
+    labels = table[by[0]].astype(str)
+    for column in by[1:]:
+        labels = labels + "/" + table[column].astype(str)
+    return labels.to_numpy()
+
+
+def _check_names_free(name: str, values: Any) -> tuple[str, ...]:
+    """A non-empty sequence of distinct strings (any strings)."""
+    if isinstance(values, str):
+        values = (values,)
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of names; got {values!r}") from None
+    if not values or not all(isinstance(v, str) for v in values) or len(set(values)) != len(values):
+        raise ValueError(f"{name} must be a non-empty sequence of distinct names; got "
+                         f"{values!r}")
+    return values
+
+
+def check_comparison(methods: Sequence[str] = METHODS, metrics: Sequence[str] = METRICS, *,
+                     settings: Mapping[str, Mapping[str, Any]] | None = None,
+                     demap_knn: int | None = None, continuity_k: int = 5,
+                     random_state: int = 0, phate_knns: Sequence[int] = ()) -> dict[str, Any]:
+    """Check the arguments of :func:`compare_embeddings` before there are data.
+
+    A chapter calls this right after its parameters, so that a misspelt method or a
+    negative ``knn`` fails in seconds rather than after the samples have been computed.
+    Settings are checked as far as they can be without the data: names, types and
+    lower bounds (bounds that depend on the number of rows, such as ``perplexity < n``,
+    are checked by :func:`compare_embeddings`).
+
+    Parameters
+    ----------
+    methods, metrics, settings, demap_knn, continuity_k, random_state
+        As in :func:`compare_embeddings`, except that ``settings`` may name methods that
+        ``methods`` leaves out: they are checked and dropped, so that one set of
+        settings serves any choice of methods.
+    phate_knns : sequence of int, optional
+        PHATE neighbourhood sizes for :func:`phate_neighbourhoods`.
+
+    Returns
+    -------
+    dict
+        Keyword arguments for :func:`compare_embeddings`: ``methods``, ``metrics``,
+        ``settings`` (of the listed methods only), ``demap_knn``, ``continuity_k`` and
+        ``random_state``.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and the accepted values.
+
+    Examples
+    --------
+    >>> checked = check_comparison(["phate", "pca"], "cosine",
+    ...                            settings={"phate": {"knn": 30}, "tsne": {"perplexity": 5}})
+    >>> checked["methods"], checked["metrics"], checked["settings"]
+    (('phate', 'pca'), ('cosine',), {'phate': {'knn': 30}})
+    >>> check_comparison(["phat"])
+    Traceback (most recent call last):
+    ...
+    ValueError: methods[0] must be one of 'phate', 'tsne', 'umap', 'pca', 'random_plane'; got 'phat'
+    """
+    methods = _check_names("methods", methods, METHODS)
+    metrics = _check_names("metrics", metrics, METRICS)
+    if demap_knn is not None:
+        demap_knn = check_int("demap_knn", demap_knn, minimum=1)
+    continuity_k = check_int("continuity_k", continuity_k, minimum=1)
+    random_state = check_int("random_state", random_state, minimum=0)
+    from helpers._checks import check_sequence
+
+    check_sequence("phate_knns", phate_knns, item="int", minimum=1, nonempty=False,
+                   unique=True)
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, Mapping):
+        raise ValueError(f"settings must map method names to settings; got {settings!r}")
+    # No data yet: a stand-in with as many rows and columns as any bound allows.
+    unbounded = _ShapeOnly((2**62, 2**62))
+    for method, chosen in settings.items():
+        check_choice("settings (a key)", method, METHODS)
+        if not isinstance(chosen, Mapping):
+            raise ValueError(f"settings[{method!r}] must be a dict of settings; got {chosen!r}")
+        # Directions of a random plane need the number of columns: checked with the data.
+        checkable = {k: v for k, v in chosen.items()
+                     if not (method == "random_plane" and k == "directions")}
+        for metric in metrics:
+            _resolve_settings(method, metric, checkable, unbounded, 2)
+    kept = {method: dict(chosen) for method, chosen in settings.items() if method in methods}
+    return {"methods": methods, "metrics": metrics, "settings": kept, "demap_knn": demap_knn,
+            "continuity_k": continuity_k, "random_state": random_state}
+
+
+@dataclass(frozen=True)
+class _ShapeOnly:
+    """Only a ``shape``: lets settings be checked before the data exist."""
+
+    shape: tuple[int, int]
+
+
+def phate_neighbourhoods(X: Any, knns: Sequence[int] = (5, 15, 30),
+                         metrics: Sequence[str] = METRICS, trajectory_ids: Any = None,
+                         order: Any = None, *, demap_knn: int | None = None,
+                         continuity_k: int = 5, random_state: int = 0,
+                         progress: bool | None = None) -> pd.DataFrame:
+    """How PHATE's ``knn`` changes its graph, its diffusion time and what it keeps.
+
+    PHATE's kernel gives each point an affinity to about ``knn`` neighbours. When
+    ``knn`` is smaller than the number of points of a trajectory, each trajectory can
+    become a connected component of its own, and PHATE then places the pieces
+    arbitrarily relative to each other; ``t="auto"`` also depends on it.
+
+    Parameters
+    ----------
+    X : array_like of shape (n, p)
+    knns : sequence of int, default (5, 15, 30)
+        Each must be at most ``n - 2``.
+    metrics : sequence of str, default ``METRICS``
+    trajectory_ids, order : array_like of shape (n,), optional
+        Give both for the ``continuity`` column.
+    demap_knn, continuity_k, random_state, progress
+        As in :func:`compare_embeddings`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (knn, metric): ``knn``, ``metric``, ``t`` (diffusion time),
+        ``components`` (of PHATE's kNN graph), ``demap``, ``continuity`` (with
+        trajectories) and ``seconds``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.cumsum(rng.normal(size=(40, 10)), axis=0)
+    >>> table = phate_neighbourhoods(X, [3, 10], ["euclidean"], demap_knn=5)
+    >>> table["knn"].tolist(), table["components"].tolist()
+    ([3, 10], [1, 1])
+    """
+    from helpers._checks import check_sequence
+
+    knns = check_sequence("knns", knns, item="int", minimum=1, unique=True)
+    metrics = _check_names("metrics", metrics, METRICS)
+    rows = []
+    with warnings.catch_warnings():
+        # A disconnected graph is what this table reports; the warning would repeat it.
+        warnings.filterwarnings("ignore", message="PHATE's kNN graph")
+        for knn in knns:
+            table, embeddings = compare_embeddings(
+                X, ["phate"], metrics, trajectory_ids, order, random_state=random_state,
+                settings={"phate": {"knn": knn}}, demap_knn=demap_knn,
+                continuity_k=continuity_k, progress=progress, return_embeddings=True)
+            for row in table.to_dict("records"):
+                diagnostics = embeddings[("phate", row["metric"])].diagnostics
+                rows.append({"knn": knn, "metric": row["metric"], "t": diagnostics["t"],
+                             "components": diagnostics["n_connected_components"],
+                             **{k: v for k, v in row.items() if k not in ("method", "metric")}})
+    return pd.DataFrame(rows)
+
+
+def comparison_table(results: Mapping[str, pd.DataFrame],
+                     published: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Tables of :func:`compare_embeddings` for several data sets, side by side.
+
+    Parameters
+    ----------
+    results : mapping of data-set name to a table of :func:`compare_embeddings`
+    published : mapping of method to DEMaP, optional
+        Added as the column ``("published", "demap")``, on every row of that method
+        (whatever its metric); by default :data:`PUBLISHED_DEMAP`. Pass ``{}`` for none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(method, metric)`` in the order of first appearance, with columns
+        ``(data set, measure)`` for the measures ``demap``, ``continuity`` (where
+        computed) and ``seconds``; a method missing from one data set has NaN there.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"method": ["pca"], "metric": ["euclidean"], "demap": [0.5],
+    ...                   "seconds": [0.1]})
+    >>> comparison_table({"A": a}).columns.tolist()
+    [('A', 'demap'), ('A', 'seconds'), ('published', 'demap')]
+    """
+    if not isinstance(results, Mapping) or not results:
+        raise ValueError("results must map at least one data-set name to a table of "
+                         "compare_embeddings")
+    published = PUBLISHED_DEMAP if published is None else published
+    parts, index = [], []
+    for name, table in results.items():
+        if not isinstance(table, pd.DataFrame) or not {"method", "metric"} <= set(table.columns):
+            raise ValueError(f"results[{name!r}] must be a table of compare_embeddings "
+                             "(columns method, metric, demap, ...)")
+        measures = [c for c in ("demap", "continuity", "seconds") if c in table.columns]
+        part = table.set_index(["method", "metric"])[measures]
+        part.columns = pd.MultiIndex.from_product([[str(name)], measures])
+        parts.append(part)
+        index += [key for key in part.index if key not in index]
+    frame = pd.concat(parts, axis=1).reindex(pd.MultiIndex.from_tuples(index,
+                                                                       names=["method", "metric"]))
+    if published:
+        frame[("published", "demap")] = [published.get(method, np.nan)
+                                         for method, _ in frame.index]
+    return frame
+
+
+def ordering_agreement(table: pd.DataFrame, metric: str = "euclidean", *,
+                       column: str = "demap",
+                       reference: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """Does a table of :func:`compare_embeddings` order the methods as a reference does?
+
+    The scores are those of ``metric`` for PHATE, t-SNE and UMAP, and the only row of
+    each linear method. Every pair of methods that both the table and ``reference``
+    score is one comparison: it agrees when both put the same method higher.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`compare_embeddings`.
+    metric : {"euclidean", "cosine"}, default "euclidean"
+    column : str, default "demap"
+    reference : mapping of method to score, optional
+        By default :data:`PUBLISHED_DEMAP`.
+
+    Returns
+    -------
+    dict
+        ``scores`` (ours, by method, best first), ``reference_order`` and ``our_order``
+        (the common methods, best first), ``pairs`` (a DataFrame: ``higher`` and
+        ``lower`` as the reference orders them, ``ours_higher``, ``agree``), ``agree``
+        and ``total`` (counts of pairs), ``kendall_tau`` (between the two orderings),
+        ``missing`` (reference methods the table lacks or scores NaN) and ``text`` (one
+        sentence saying all of it).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"method": ["phate", "tsne", "pca"], "demap": [0.7, 0.8, 0.4],
+    ...                       "metric": ["euclidean"] * 3})
+    >>> result = ordering_agreement(table)
+    >>> result["our_order"], result["agree"], result["total"]
+    (['tsne', 'phate', 'pca'], 2, 3)
+    """
+    check_choice("metric", metric, METRICS)
+    reference = PUBLISHED_DEMAP if reference is None else dict(reference)
+    needed = {"method", "metric", column}
+    if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
+        raise ValueError(f"table must be a table of compare_embeddings with the columns "
+                         f"method, metric and {column!r}")
+    rows = table[(table["metric"] == metric) | table["method"].isin(LINEAR_METHODS)]
+    scores = rows.groupby("method", sort=False)[column].first().dropna()
+    scores = scores.sort_values(ascending=False, kind="stable")
+    common = [m for m in sorted(reference, key=lambda m: -reference[m]) if m in scores.index]
+    missing = [m for m in reference if m not in common]
+    pairs = []
+    for i, higher in enumerate(common):
+        for lower in common[i + 1:]:
+            if reference[higher] == reference[lower]:
+                continue
+            ours_higher = higher if scores[higher] > scores[lower] else (
+                lower if scores[lower] > scores[higher] else "tie")
+            pairs.append({"higher": higher, "lower": lower, "ours_higher": ours_higher,
+                          "agree": ours_higher == higher})
+    pairs = pd.DataFrame(pairs, columns=["higher", "lower", "ours_higher", "agree"])
+    our_order = [m for m in scores.index if m in common]
+    tau = float("nan")
+    if len(common) >= 2:
+        from scipy.stats import kendalltau
+
+        tau = float(kendalltau([reference[m] for m in common],
+                               [scores[m] for m in common]).statistic)
+    agree, total = int(pairs["agree"].sum()), len(pairs)
+    text = _agreement_text(scores, reference, common, pairs, agree, total, missing, column)
+    return {"scores": scores.to_dict(), "reference_order": common, "our_order": our_order,
+            "pairs": pairs, "agree": agree, "total": total, "kendall_tau": tau,
+            "missing": missing, "text": text}
+
+
+_NAMES = {"phate": "PHATE", "tsne": "t-SNE", "umap": "UMAP", "pca": "PCA",
+          "random_plane": "random plane"}
+
+
+def _agreement_text(scores: pd.Series, reference: Mapping[str, float], common: list[str],
+                    pairs: pd.DataFrame, agree: int, total: int, missing: list[str],
+                    column: str) -> str:
+    if not common:
+        return "no method is scored both here and in the reference."
+    ours = " > ".join(f"{_NAMES.get(m, m)} {scores[m]:.2f}" for m in scores.index
+                      if m in common)
+    if agree == total:
+        verdict = f"all {total} pairwise comparisons agree with the reference"
+    else:
+        flipped = [f"{_NAMES.get(p.lower, p.lower)} {'ties' if p.ours_higher == 'tie' else 'beats'}"
+                   f" {_NAMES.get(p.higher, p.higher)}" for p in pairs.itertuples()
+                   if not p.agree]
+        verdict = (f"{agree} of {total} pairwise comparisons agree with the reference; "
+                   f"reversed: {', '.join(flipped)}")
+    text = f"{column}: {ours}; {verdict}"
+    if missing:
+        text += f" ({', '.join(_NAMES.get(m, m) for m in missing)} not compared)"
+    return text + "."
+
+
 __all__ = [
-    "LINEAR_METHODS", "METHODS", "METRICS", "Embedding", "compare_embeddings",
-    "cosine_distances", "demap", "embed", "geodesic_distances", "pairwise_distances",
-    "trajectory_continuity",
+    "LINEAR_METHODS", "METHODS", "METRICS", "PUBLISHED_DEMAP", "ArtificialTree", "Embedding",
+    "artificial_tree", "check_comparison", "compare_embeddings", "comparison_table",
+    "cosine_distances", "demap", "embed", "geodesic_distances", "ordering_agreement",
+    "pairwise_distances", "phate_neighbourhoods", "trajectory_continuity", "trajectory_ids",
 ]

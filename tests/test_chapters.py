@@ -69,3 +69,75 @@ def test_chapter_01_executes_with_tiny_parameters(tmp_path):
     html = executed.with_suffix(".html").read_text()
     assert html.count('class="vega-chart"') == 3  # two learning-curve charts, one bar chart
     assert (tmp_path / "vega-bundle.js").stat().st_size > 100_000
+
+
+TINY_03 = {"epochs": 2, "train_size": 40, "directions": [0, 1], "step_sizes": [0.5, 1.0],
+           "retrain_epochs": 3, "phate_knn": 5, "phate_knns": [3, 5], "tsne_perplexity": 3.0,
+           "umap_neighbors": 4, "tree_n_dim": 10, "tree_n_branch": 3,
+           "tree_branch_length": 8, "demap_knn": 5, "continuity_k": 2}
+
+
+@pytest.mark.slow
+def test_chapter_03_executes_with_tiny_parameters(tmp_path):
+    executed = run_chapter("03", TINY_03, output_dir=tmp_path)
+    notebook = nbformat.read(executed, as_version=4)
+    errors = [o for c in notebook.cells if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    specs = [o["data"]["application/vnd.vegalite.v6+json"] for c in notebook.cells
+             if c.cell_type == "code" for o in c.get("outputs", [])
+             if "application/vnd.vegalite.v6+json" in o.get("data", {})]
+    # J&R grid, linked view, tree grid: eight panels each (5 methods, 2 metrics for 3).
+    assert [len(spec["concat"]) for spec in specs] == [8, 8, 8]
+    assert [p["select"]["on"] for p in specs[1]["params"]] == ["pointerover"]
+    (jr_data,) = (d for d in specs[0]["datasets"].values())
+    assert len(jr_data) == 8 * (1 + 2 * 2 * 4)  # optimum + 2 directions × 2 steps × 4 epochs
+    text = json.dumps([o.get("data", {}).get("text/markdown", "") for c in notebook.cells
+                       if c.cell_type == "code" for o in c.get("outputs", [])])
+    assert "pairwise comparisons agree" in text and "Continuity, best first" in text
+    html = executed.with_suffix(".html").read_text()
+    assert html.count('class="vega-chart"') == 3
+
+
+TINY_04 = {"train_epochs": 3, "directions": [0, 1], "retrain_epochs": 2, "knn": 5,
+           "phate_knn": 5, "sweep_grid": {"weight_decay": [0.0, 0.005], "augment": [False, True]}}
+
+
+@pytest.mark.slow
+def test_chapter_04_executes_with_tiny_parameters(tmp_path):
+    executed = run_chapter("04", TINY_04, output_dir=tmp_path, html=False)
+    notebook = nbformat.read(executed, as_version=4)
+    errors = [o for c in notebook.cells if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    specs = [o["data"]["application/vnd.vegalite.v6+json"] for o in outputs
+             if "application/vnd.vegalite.v6+json" in o.get("data", {})]
+    # path diagram + tree, the optima, the weight decays, Fig. 3B, the merge tree
+    assert len(specs) == 5
+    assert [len(spec["hconcat"]) for spec in specs[1:3]] == [3, 2]
+    text = json.dumps([o.get("data", {}).get("text/markdown", "") for o in outputs])
+    assert "total persistence" in text and "Pearson's r" in text and "= **7.25**" in text
+    tables = json.dumps([o.get("data", {}).get("text/plain", "") for o in outputs])
+    assert "retrain lr 0.001 (paper)" in tables
+
+
+TINY_02 = {"epochs": 2, "train_size": 40, "directions": [0, 1], "step_sizes": [0.5, 1.0],
+           "retrain_epochs": 3, "phate_knn": 5}
+
+
+@pytest.mark.slow
+def test_chapter_02_executes_with_tiny_parameters(tmp_path):
+    executed = run_chapter("02", TINY_02, output_dir=tmp_path, html=False)
+    notebook = nbformat.read(executed, as_version=4)
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    specs = [o["data"]["application/vnd.vegalite.v6+json"] for o in outputs
+             if "application/vnd.vegalite.v6+json" in o.get("data", {})]
+    # toy schematic, two retraining-curve facets, PHATE of the optima, the three samplers
+    assert len(specs) == 5
+    assert [len(spec["hconcat"]) for spec in specs[3:]] == [3, 3]
+    text = json.dumps([o.get("data", {}).get("text/markdown", "") for o in outputs])
+    assert "star score" in text and "Median training loss" in text
+    tables = json.dumps([o.get("data", {}).get("text/plain", "") for o in outputs])
+    assert "17" in tables  # samples per optimum: 1 + 2 directions × 2 steps × 4 epochs

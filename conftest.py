@@ -1,4 +1,4 @@
-"""Shared fixtures: every test writes its artifacts into a temporary cache."""
+"""Shared fixtures of the tests and the doctests in helpers/: a temporary artifact cache."""
 
 from __future__ import annotations
 
