@@ -644,7 +644,8 @@ def diagram_frame(diagrams: Any) -> pd.DataFrame:
     frame["y"] = np.where(frame["infinite"], infinity, frame["death"])
     frame["death_text"] = [("∞" if np.isposinf(d) else "-∞") if inf else f"{d:.4g}"
                            for d, inf in zip(frame["death"], frame["infinite"], strict=True)]
-    frame.attrs.update(infinity=infinity, low=low, high=high)
+    frame.attrs.update(infinity=infinity, low=low, high=high,
+                       dimensions=[f"H{dim}" for dim in range(len(diagrams))])
     return frame
 
 
@@ -682,8 +683,8 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
     low, infinity = frame.attrs["low"], frame.attrs["infinity"]
     scale = alt.Scale(domain=[low - 0.02 * (infinity - low), infinity + 0.03 * (infinity - low)],
                       nice=False, zero=False)
-    dims = sorted(frame["dimension"].unique().tolist()) or ["H0"]
-    axis = alt.Axis(format="~g", tickCount=5, labelOverlap=True)
+    dims = frame.attrs["dimensions"]
+    axis = alt.Axis(format="~g", tickCount=4, labelOverlap="greedy")
     diagonal = alt.Chart(pd.DataFrame({"x": [low, infinity], "y": [low, infinity]})).mark_line(
         color="grey", strokeWidth=1).encode(x=alt.X("x:Q", scale=scale, title="birth", axis=axis),
                                             y=alt.Y("y:Q", scale=scale, title="death", axis=axis))
@@ -693,7 +694,7 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
         x="x:Q", y="y:Q", text="label:N")
     dimension_names = list(DIMENSION_COLORS)
     points = alt.Chart(frame).mark_point(filled=True, size=40, opacity=0.8).encode(
-        x="birth:Q", y="y:Q",
+        x=alt.X("birth:Q", axis=axis), y=alt.Y("y:Q", axis=axis),
         color=alt.Color("dimension:N", title="dimension", scale=alt.Scale(
             domain=dimension_names[:max(len(dims), 2)],
             range=list(DIMENSION_COLORS.values())[:max(len(dims), 2)])),
