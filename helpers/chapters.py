@@ -88,6 +88,8 @@ def parse_value(text: str) -> Any:
     --------
     >>> [parse_value(v) for v in ["60", "1e-4", "True", "None", "[0, 1]", "cifar10"]]
     [60, 0.0001, True, None, [0, 1], 'cifar10']
+    >>> parse_value("{weight_decay: [0, 5e-3]}")
+    {'weight_decay': [0, 0.005]}
     """
     for convert in (int, float):
         try:
@@ -99,9 +101,23 @@ def parse_value(text: str) -> Any:
     if text in ("True", "False"):
         return text == "True"
     try:
-        return yaml.safe_load(text)
+        return _numbers(yaml.safe_load(text))
     except yaml.YAMLError:
         return text
+
+
+def _numbers(value: Any) -> Any:
+    # YAML 1.1 reads 5e-3 (no dot) as text; inside lists and dicts it is meant as a number.
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    return value
 
 
 def run_chapter(chapter: str, parameters: dict[str, Any] | None = None,
