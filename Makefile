@@ -19,12 +19,12 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 # jupyter-cache re-executes a chapter only when its own cells change; the stamp also
-# discards executed chapters when the helpers or the dependencies change.
+# discards executed chapters (and Sphinx's read pages) when the helpers or dependencies change.
 CODE_STAMP := _build/.code-$(shell cat helpers/*.py pyproject.toml | cksum | cut -d' ' -f1)
 
 # Strict build: a failing cell, a warning or a broken reference fails it.
 book: $(STAMP)
-	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.code-*
+	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.doctrees _build/.code-*
 	$(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@touch $(CODE_STAMP)
 	@echo "site: _build/html/index.html"
