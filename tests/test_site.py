@@ -4,6 +4,9 @@ A small site is built from the real ``_config.yml`` around Chapter 1 executed wi
 parameters, served on localhost and opened in headless Chromium. Every chart must be
 replaced by vega's live rendering (an element of class ``marks``), and the browser
 console must show no errors. A screenshot is saved under ``_build/screenshots/``.
+
+With ``LOSS_LANDSCAPE_SITE`` pointing at a site built by ``make book`` (``.ci/run`` does
+this after the build), every chapter page of that site is checked the same way.
 """
 
 from __future__ import annotations
@@ -61,14 +64,29 @@ def site(tmp_path_factory) -> Path:
     return book / "_build" / "html"
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+def _serve(folder: Path):
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    yield from _serve(site)
+
+
+BUILT_SITE = os.environ.get("LOSS_LANDSCAPE_SITE")
+CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9][0-9]-*.md"))
+
+
+@pytest.fixture(scope="module")
+def built_server():
+    site = Path(BUILT_SITE)
+    if not (site / "book").is_dir():
+        pytest.fail(f"LOSS_LANDSCAPE_SITE={BUILT_SITE} holds no built book (run make book)")
+    yield from _serve(site)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +121,6 @@ def test_static_site_serves_its_own_vega(site):
 
 def test_chapter_01_draws_every_chart_without_console_errors(server, browser):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{server}/book/01-training.html")
     charts = browser.find_elements(By.CSS_SELECTOR, "div.vega-chart")
@@ -114,9 +131,30 @@ def test_chapter_01_draws_every_chart_without_console_errors(server, browser):
             "return [...document.querySelectorAll('div.vega-chart')]"
             ".every(d => d.classList.contains('vega-embed') && d.querySelector('.marks'))")
 
+    _assert_every_chart_draws(browser, "01-training")
+
+
+def _assert_every_chart_draws(browser, page: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def all_drawn(driver) -> bool:
+        return driver.execute_script(
+            "return [...document.querySelectorAll('div.vega-chart')]"
+            ".every(d => d.classList.contains('vega-embed') && d.querySelector('.marks'))")
+
     WebDriverWait(browser, 60).until(all_drawn)
     screenshots = ROOT / "_build" / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(screenshots / "01-training.png"))
+    browser.save_screenshot(str(screenshots / f"{page}.png"))
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_chapter_of_the_built_site_draws(page, built_server, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{built_server}/book/{page}.html")
+    assert browser.find_elements(By.CSS_SELECTOR, "div.vega-chart"), f"{page} has no chart"
+    _assert_every_chart_draws(browser, page)
