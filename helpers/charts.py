@@ -34,6 +34,7 @@ import pandas as pd
 import vl_convert
 
 from helpers._checks import check_choice
+from helpers.embedding import METHOD_LABELS
 
 BUNDLE_NAME = "vega-bundle.js"
 _counter = itertools.count()
@@ -304,12 +305,10 @@ def row(charts: list[alt.TopLevelMixin], title: str = "") -> alt.HConcatChart:
     if not charts:
         raise ValueError("charts must hold at least one chart")
     return alt.hconcat(*charts, title=title).resolve_scale(color="independent",
-                                                           fill="independent")
+                                                           fill="independent",
+                                                           shape="independent")
 
 
-#: How the book names the embedding methods of :mod:`helpers.embedding`.
-METHOD_LABELS = {"phate": "PHATE", "tsne": "t-SNE", "umap": "UMAP", "pca": "PCA",
-                 "random_plane": "random plane"}
 
 
 def embedding_panels(embeddings: dict[Any, Any], table: pd.DataFrame) -> pd.DataFrame:

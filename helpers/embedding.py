@@ -47,6 +47,9 @@ from helpers._checks import check_bool, check_choice, check_float, check_int
 
 METHODS = ("phate", "tsne", "umap", "pca", "random_plane")
 METRICS = ("cosine", "euclidean")
+#: How the book names the methods.
+METHOD_LABELS = {"phate": "PHATE", "tsne": "t-SNE", "umap": "UMAP", "pca": "PCA",
+                 "random_plane": "random plane"}
 #: Methods that project linearly: the distance metric does not apply to them.
 LINEAR_METHODS = ("pca", "random_plane")
 
@@ -1233,18 +1236,23 @@ def _check_trajectories(trajectory_ids: Any, order: Any, n: int
     return ids, order
 
 
-def _check_names(name: str, values: Any, choices: Collection[str]) -> tuple[str, ...]:
+def _check_names(name: str, values: Any,
+                 choices: Collection[str] | None = None) -> tuple[str, ...]:
+    """A non-empty sequence of distinct names, each among ``choices`` when given."""
+    among = f" among {', '.join(map(repr, choices))}" if choices is not None else ""
     if isinstance(values, str):
         values = (values,)
     try:
         values = tuple(values)
     except TypeError:
-        raise ValueError(f"{name} must be a sequence of names among "
-                         f"{', '.join(map(repr, choices))}; got {values!r}") from None
+        raise ValueError(f"{name} must be a sequence of names{among}; got {values!r}") from None
     if not values:
-        raise ValueError(f"{name} must not be empty")
+        raise ValueError(f"{name} must be a non-empty sequence of names{among}")
     for i, value in enumerate(values):
-        check_choice(f"{name}[{i}]", value, choices)
+        if choices is not None:
+            check_choice(f"{name}[{i}]", value, choices)
+        elif not isinstance(value, str):
+            raise ValueError(f"{name}[{i}] must be a name (a string); got {value!r}")
     if len(set(values)) != len(values):
         raise ValueError(f"{name} must not repeat names; got {values!r}")
     return values
@@ -1385,7 +1393,7 @@ def trajectory_ids(table: pd.DataFrame, by: Sequence[str] = ("seed", "step_size"
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a pandas DataFrame; got {type(table).__name__}")
-    by = list(_check_names_free("by", by))
+    by = list(_check_names("by", by))
     missing = [c for c in by if c not in table.columns]
     if missing:
         raise ValueError(f"by must name columns of table; {missing} are not among "
@@ -1394,20 +1402,6 @@ def trajectory_ids(table: pd.DataFrame, by: Sequence[str] = ("seed", "step_size"
     for column in by[1:]:
         labels = labels + "/" + table[column].astype(str)
     return labels.to_numpy()
-
-
-def _check_names_free(name: str, values: Any) -> tuple[str, ...]:
-    """A non-empty sequence of distinct strings (any strings)."""
-    if isinstance(values, str):
-        values = (values,)
-    try:
-        values = tuple(values)
-    except TypeError:
-        raise ValueError(f"{name} must be a sequence of names; got {values!r}") from None
-    if not values or not all(isinstance(v, str) for v in values) or len(set(values)) != len(values):
-        raise ValueError(f"{name} must be a non-empty sequence of distinct names; got "
-                         f"{values!r}")
-    return values
 
 
 def check_comparison(methods: Sequence[str] = METHODS, metrics: Sequence[str] = METRICS, *,
@@ -1668,28 +1662,24 @@ def ordering_agreement(table: pd.DataFrame, metric: str = "euclidean", *,
             "missing": missing, "text": text}
 
 
-_NAMES = {"phate": "PHATE", "tsne": "t-SNE", "umap": "UMAP", "pca": "PCA",
-          "random_plane": "random plane"}
-
-
 def _agreement_text(scores: pd.Series, reference: Mapping[str, float], common: list[str],
                     pairs: pd.DataFrame, agree: int, total: int, missing: list[str],
                     column: str) -> str:
     if not common:
         return "no method is scored both here and in the reference."
-    ours = " > ".join(f"{_NAMES.get(m, m)} {scores[m]:.2f}" for m in scores.index
+    ours = " > ".join(f"{METHOD_LABELS.get(m, m)} {scores[m]:.2f}" for m in scores.index
                       if m in common)
     if agree == total:
         verdict = f"all {total} pairwise comparisons agree with the reference"
     else:
-        flipped = [f"{_NAMES.get(p.lower, p.lower)} {'ties' if p.ours_higher == 'tie' else 'beats'}"
-                   f" {_NAMES.get(p.higher, p.higher)}" for p in pairs.itertuples()
-                   if not p.agree]
+        label = METHOD_LABELS.get
+        flipped = [f"{label(p.lower, p.lower)} {'ties' if p.ours_higher == 'tie' else 'beats'}"
+                   f" {label(p.higher, p.higher)}" for p in pairs.itertuples() if not p.agree]
         verdict = (f"{agree} of {total} pairwise comparisons agree with the reference; "
                    f"reversed: {', '.join(flipped)}")
     text = f"{column}: {ours}; {verdict}"
     if missing:
-        text += f" ({', '.join(_NAMES.get(m, m) for m in missing)} not compared)"
+        text += f" ({', '.join(METHOD_LABELS.get(m, m) for m in missing)} not compared)"
     return text + "."
 
 
