@@ -103,7 +103,8 @@ def dense_comparison(operator: HessianOperator, k: int = 3, *, trace_probes: int
     trace_probes : int, default 200
         Hutchinson probes.
     density_steps : int, default 20
-        Lanczos steps of one SLQ probe, whose first moment estimates ``tr H / P``.
+        Lanczos steps of one SLQ probe, whose quadrature's first moment must equal
+        ``vᵀ H v`` for its probe ``v`` (and estimates ``tr H / P``).
     seed : int, default 0
 
     Returns
@@ -150,10 +151,13 @@ def dense_comparison(operator: HessianOperator, k: int = 3, *, trace_probes: int
     stderr = trace.std(ddof=1) / np.sqrt(trace_probes) if trace_probes > 1 else np.nan
     rows.append((f"trace (Hutchinson, {trace_probes} probes)", trace.mean(), true_trace,
                  abs(trace.mean() - true_trace) / abs(true_trace), stderr))
-    rows.append(("trace / P (SLQ first moment, one probe)", moment,
-                 true_trace / operator.n_params,
-                 abs(moment - true_trace / operator.n_params) / abs(true_trace / operator.n_params),
-                 np.nan))
+    # The SLQ probe is the first ±1 draw of its seed's generator, scaled to unit length:
+    # its quadrature's first moment must be exactly v^T H v.
+    probe = operator.random_vector(torch.Generator().manual_seed(seed), "rademacher")
+    probe = probe.cpu().double().numpy() / np.sqrt(operator.n_params)
+    exact_moment = float(probe @ dense @ probe)
+    rows.append(("SLQ first moment = vᵀHv of its probe v", moment, exact_moment,
+                 abs(moment - exact_moment) / abs(exact_moment), np.nan))
     return pd.DataFrame(rows, columns=["quantity", "matrix_free", "dense", "relative_error",
                                        "standard_error"]).astype({c: float for c in (
                                            "matrix_free", "dense", "relative_error",

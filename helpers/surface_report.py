@@ -97,7 +97,7 @@ def dense_check_sentence(check: pd.DataFrame, n_params: int) -> str:
     dense Hessian: the largest relative error is 1e-12. The Hutchinson trace, a random
     estimate, is 10.5 against 10: 1.2 standard errors off, as a random estimate should be.
     """
-    stochastic = check["quantity"].str.contains("Hutchinson|SLQ")
+    stochastic = check["quantity"].str.contains("Hutchinson")
     deterministic = check[~stochastic]
     worst = float(deterministic["relative_error"].max())
     trace_text = ""
