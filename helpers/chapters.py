@@ -27,9 +27,8 @@ import jupytext
 import nbformat
 import yaml
 
-from helpers.cache import project_root
-from helpers.charts import BUNDLE_NAME, write_bundle
-from helpers.config import stable_hash
+from helpers.cache import project_root, stable_hash
+from helpers.render import BUNDLE_NAME, write_bundle
 
 
 class ChapterError(RuntimeError):

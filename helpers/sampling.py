@@ -26,6 +26,7 @@ whose jump point is already non-finite contributes no table row, only its ``runs
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,22 +37,24 @@ import pandas as pd
 from tqdm import tqdm
 
 import helpers.directions
-from helpers._checks import check_bool, check_choice, check_float, check_int, check_sequence
+from helpers._checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_sequence,
+    progress_disabled,
+)
 from helpers.cache import ArtifactCache, code_version, frame_arrays
 from helpers.config import TrainConfig, field_names
-from helpers.parameters import flatten_parameters, load_flat_parameters
-from helpers.train import TrainResult, fit, load_training_data, training_code_version
+from helpers.directions import IGNORES, NORMALIZATIONS
+from helpers.flat_parameters import flatten_parameters, load_flat_parameters
+from helpers.presets import DEFAULT_RETRAIN
+from helpers.train import TrainResult, fit, load_training_data
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
 COLUMNS = ("method", "kind", "seed", "step_size", "epoch", "a", "b", "c", "diverged", *METRICS)
-NORMALIZATIONS = ("filter", "layer", None)
-IGNORES = ("biasbn", None)
 
-#: Retraining settings of the J&R paper's public code: plain SGD with momentum at a small,
-#: constant learning rate, so that retraining follows the landscape back rather than
-#: jumping across it. Applied on top of the optimum's own configuration (its optimizer
-#: type, batch size, augmentation and labels).
-DEFAULT_RETRAIN = {"lr": 0.001, "momentum": 0.9, "weight_decay": 1e-4, "milestones": ()}
 
 #: The :class:`~helpers.config.TrainConfig` fields a retraining may change. The others
 #: (data, labels, architecture, optimizer type) are the optimum's: the network that is
@@ -261,15 +264,14 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     retrain_config(optimum, seeds[0], epochs, retrain)  # the settings on this optimum's config
     cache = cache or ArtifactCache()
     dataset = load_training_data(optimum.config)
-    code = code_version(training_code_version(), helpers.directions, jump_and_retrain,
-                        _retrain_one)
+    code = code_version(sys.modules[__name__])  # training and directions included
     settings = {"seeds": list(seeds), "step_sizes": list(step_sizes), "epochs": epochs,
                 "retrain": retrain, "normalization": normalization, "ignore": ignore}
     key_fields = {**_optimum_key(optimum), **settings}
 
     runs = [(seed, step) for seed in seeds for step in step_sizes]
     artifacts = {}
-    bar = tqdm(runs, desc="jump & retrain", disable=None if progress is None else not progress)
+    bar = tqdm(runs, desc="jump & retrain", disable=progress_disabled(progress))
     for seed, step in bar:
         # One artifact per retrain, keyed without the other seeds and steps: a finished
         # retrain survives an interrupt and is shared by runs that differ in those.
@@ -434,7 +436,7 @@ def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
         arrays, columns = frame_arrays("table", table)
         return arrays, {"frames": {"table": columns}, "seconds": seconds}
 
-    code = code_version(training_code_version(), helpers.directions, _static_samples, build)
+    code = code_version(sys.modules[__name__])
     # The evaluation method is not part of the key: both give the same numbers to rounding.
     fields = {**_optimum_key(optimum), **settings}
     artifact = cache.get_or_compute(method, fields, compute, code=code)

@@ -10,7 +10,7 @@ What is recorded, per epoch (row 0 is the starting point, before any update):
 - ``history``: learning rate, train and test loss and accuracy. Train metrics are
   measured on the whole un-augmented training set in evaluation mode (BatchNorm
   running statistics), so they are comparable across epochs and with test metrics;
-- optionally the flattened parameter vector (:func:`helpers.parameters.flatten_parameters`:
+- optionally the flattened parameter vector (:func:`helpers.flat_parameters.flatten_parameters`:
   parameters in ``named_parameters()`` order, BatchNorm buffers excluded);
 - optionally the per-sample training and test losses.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -34,12 +35,14 @@ from tqdm import tqdm
 
 import helpers.config
 import helpers.data
+import helpers.flat_parameters
 import helpers.models
-import helpers.parameters
-from helpers._checks import check_bool, check_choice, check_sequence
+from helpers._checks import check_bool, check_choice, check_sequence, progress_disabled
 from helpers.cache import ArtifactCache, code_version, data_dir, frame_arrays
-from helpers.config import OPTIMA, TrainConfig, optimum_config, preset
+from helpers.config import OPTIMA, TrainConfig
 from helpers.data import Dataset
+from helpers.models import build_model
+from helpers.presets import optimum_config, preset
 
 HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
 EVAL_BATCH = 1024
@@ -93,18 +96,17 @@ class TrainResult:
     def model(self, dataset: Dataset | None = None) -> nn.Module:
         """A fresh model carrying the final state (in evaluation mode)."""
         dataset = dataset if dataset is not None else load_training_data(self.config)
-        model = build_model(self.config, dataset)
+        model = initial_model(self.config, dataset)
         model.load_state_dict(self.state)
         return model.eval()
 
 
-def build_model(config: TrainConfig, dataset: Dataset) -> nn.Module:
-    """The untrained network of ``config`` for ``dataset``'s image shape and classes.
-
-    The initialization is seeded by ``config.seed``.
-    """
+def initial_model(config: TrainConfig, dataset: Dataset) -> nn.Module:
+    """The untrained network of ``config`` for ``dataset``'s image shape and classes,
+    initialized from ``config.seed`` (:func:`helpers.models.build_model` builds any
+    architecture without seeding)."""
     torch.manual_seed(config.seed)
-    return helpers.models.build_model(config.model, config.depth, config.widen_factor,
+    return build_model(config.model, config.depth, config.widen_factor,
                                       in_channels=dataset.in_channels,
                                       num_classes=dataset.num_classes,
                                       residual=config.residual)
@@ -194,7 +196,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     >>> from helpers.data import load_dataset
     >>> config = TrainConfig(epochs=1, train_size=50)
     >>> data = load_dataset("digits", train_size=50)
-    >>> result = fit(build_model(config, data), data, config, progress=False)
+    >>> result = fit(initial_model(config, data), data, config, progress=False)
     >>> list(result.history.epoch)
     [0, 1]
     """
@@ -218,7 +220,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
             return False
         rows.append((epoch, lr, train_loss, train_acc, test_loss, test_acc))
         if record_parameters:
-            parameters.append(helpers.parameters.flatten_parameters(model))
+            parameters.append(helpers.flat_parameters.flatten_parameters(model))
         if record_sample_losses:
             train_losses.append(train_each)
             test_losses.append(test_each)
@@ -227,7 +229,8 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     started = time.perf_counter()
     diverged_epoch = None if record(0, learning_rate(config, 1)) else 0
     epochs = range(1, config.epochs + 1) if diverged_epoch is None else range(0)
-    bar = tqdm(epochs, desc=description or config.label, disable=_quiet(progress), leave=False)
+    bar = tqdm(epochs, desc=description or config.label, disable=progress_disabled(progress),
+               leave=False)
     for epoch in bar:
         lr = learning_rate(config, epoch)
         for group in optimizer.param_groups:
@@ -249,7 +252,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         # A start that is already non-finite (diverged_epoch 0) records no row: empty
         # arrays of the right width, not a crash in np.stack.
-        parameters=(_stack(parameters, helpers.parameters.parameter_count(model))
+        parameters=(_stack(parameters, helpers.flat_parameters.parameter_count(model))
                     if record_parameters else None),
         train_sample_losses=_stack(train_losses, n_train) if record_sample_losses else None,
         test_sample_losses=(_stack(test_losses, len(dataset.test_x))
@@ -291,17 +294,13 @@ def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     return batches
 
 
-def _quiet(progress: bool | None) -> bool | None:
-    # tqdm treats disable=None as "only on a terminal".
-    return None if progress is None else not progress
-
-
 # --- cached training from initialization ---------------------------------------------
 
 def training_code_version() -> str:
-    """Version of every module whose code decides a training result."""
-    return code_version(helpers.config, helpers.data, helpers.models, helpers.parameters,
-                        helpers.train)
+    """Version of the code that decides a training result: this module and every module
+    it imports (configuration, data, models, flat parameters), docstrings and comments
+    excluded (:func:`helpers.cache.code_version`)."""
+    return code_version(sys.modules[__name__])
 
 
 def train(config: TrainConfig, *, record_parameters: bool = False,
@@ -340,7 +339,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
         dataset = load_training_data(config, download=download)
-        result = fit(build_model(config, dataset), dataset, config,
+        result = fit(initial_model(config, dataset), dataset, config,
                      record_parameters=record_parameters,
                      record_sample_losses=record_sample_losses, progress=progress)
         return _result_arrays(result)
@@ -378,7 +377,7 @@ def _result_from_artifact(config: TrainConfig, artifact) -> TrainResult:
 
 
 def train_optima(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
-                 kinds: Iterable[str] = ("good", "bad", "memorization"),
+                 kinds: Iterable[str] = OPTIMA,
                  overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
                  progress: bool | None = None, download: bool = False,
                  ) -> dict[tuple[str, int], TrainResult]:
@@ -406,7 +405,7 @@ def train_optima(preset_name: str = "workshop", seeds: Iterable[int] | None = No
 
 
 def optima_configs(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
-                   kinds: Iterable[str] = ("good", "bad", "memorization"),
+                   kinds: Iterable[str] = OPTIMA,
                    overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
                    ) -> dict[tuple[str, int], TrainConfig]:
     """The configurations :func:`train_optima` trains, validated before any training.

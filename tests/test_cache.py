@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.cache import ArtifactCache, code_version, frame_arrays
+import helpers
+import helpers.sampling
+import helpers.train
+from helpers.cache import (
+    ArtifactCache,
+    code_version,
+    frame_arrays,
+    helper_modules,
+    source_fingerprint,
+)
 
 
 class Counter:
@@ -55,6 +67,62 @@ def test_code_version_follows_source_code():
     assert code_version("a", "b") != code_version("ab", "")
     with pytest.raises(ValueError, match="code_version"):
         code_version()
+
+
+HELPERS = sorted(Path(helpers.__file__).parent.glob("*.py"))
+
+
+def _edit_prose(source: str) -> str:
+    """Append a comment and reword the first docstring of every function and class."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.FunctionDef | ast.ClassDef) and node.body
+                and isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)
+                and isinstance(node.body[0].value.value, str)):
+            line = node.body[0].lineno - 1
+            lines[line] = lines[line].replace('"""', '"""Reworded. ', 1)
+    return "\n".join(lines) + "\n# a comment appended by the test\n"
+
+
+@pytest.mark.parametrize("path", HELPERS, ids=[p.stem for p in HELPERS])
+def test_prose_edits_change_no_cache_key(path):
+    source = path.read_text()
+    edited = _edit_prose(source)
+    assert edited != source
+    assert source_fingerprint(edited) == source_fingerprint(source)
+
+
+def test_a_changed_training_loop_changes_the_key():
+    source = Path(helpers.train.__file__).read_text()
+    assert "optimizer.step()" in source
+    edited = source.replace("optimizer.step()", "optimizer.step()\n        optimizer.step()", 1)
+    assert source_fingerprint(edited) != source_fingerprint(source)
+
+
+def test_keys_follow_the_modules_a_computation_imports():
+    assert {"helpers.train", "helpers.config", "helpers.data", "helpers.models",
+            "helpers.flat_parameters"} <= helper_modules(helpers.train)
+    assert helpers.train.training_code_version() == code_version(helpers.train)
+    # a chart module's code never enters the key of a training run or a sample
+    for computing in (helpers.train, helpers.sampling):
+        assert not helper_modules(computing) & {"helpers.charts", "helpers.render",
+                                                "helpers.report", "helpers.cache"}
+
+
+def test_training_key_changes_with_the_code_it_imports(monkeypatch):
+    import helpers.models
+
+    before = helpers.train.training_code_version()
+    real = inspect.getsource
+
+    def edited(obj):
+        text = real(obj)
+        return text + "\nEXTRA_LAYER = 1\n" if obj is helpers.models else text
+
+    monkeypatch.setattr(inspect, "getsource", edited)
+    assert helpers.train.training_code_version() != before
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "delete_file", "delete_meta", "bad_json"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import nbformat
 import pytest
@@ -43,14 +42,12 @@ def test_unknown_parameter_is_refused_with_the_valid_names(tmp_path):
 
 @pytest.mark.slow
 def test_bad_value_fails_fast_with_the_chapters_own_error(tmp_path):
-    started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "helpers", "run-chapter", "01", "-p", "depth", "11",
          "--output-dir", str(tmp_path), "--no-html"],
         capture_output=True, text=True)
     assert result.returncode == 1
     assert "ValueError" in result.stderr and "depth" in result.stderr and "6n+4" in result.stderr
-    assert time.perf_counter() - started < 120  # a generous bound; it takes seconds
     executed = nbformat.read(next(tmp_path.glob("*.ipynb")), as_version=4)
     # nothing after the failing cell ran: no training output exists
     outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])]

@@ -14,9 +14,9 @@ import pytest
 from scipy.stats import kendalltau
 
 from helpers import charts
-from helpers.embedding import (
+from helpers.artificial_tree import artificial_tree
+from helpers.quality import (
     PUBLISHED_DEMAP,
-    artificial_tree,
     check_comparison,
     compare_embeddings,
     comparison_table,

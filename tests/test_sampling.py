@@ -14,7 +14,7 @@ import helpers.sampling as sampling
 from helpers.cache import ArtifactCache
 from helpers.config import TrainConfig
 from helpers.directions import random_direction
-from helpers.parameters import flatten_parameters, load_flat_parameters
+from helpers.flat_parameters import flatten_parameters, load_flat_parameters
 from helpers.sampling import (
     COLUMNS,
     grid_sample,

@@ -17,16 +17,15 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components as scipy_components
 from scipy.spatial.distance import cdist
 
+from helpers.distances import potential_distances
+from helpers.graphs import connected_components, knn_graph
 from helpers.topology import (
     MergeTree,
     average_persistence,
-    connected_components,
     diagram_distance,
-    knn_graph,
     lower_star_persistence,
     merge_tree,
     persistence_image,
-    potential_distances,
     total_persistence,
 )
 

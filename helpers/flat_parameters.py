@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from helpers._checks import check_bool
+
 
 def parameter_names(model: nn.Module) -> list[str]:
     """Names of the model's parameters in the flat-vector order.
@@ -45,18 +47,21 @@ def parameter_names(model: nn.Module) -> list[str]:
     return [name for name, _ in model.named_parameters()]
 
 
-def parameter_count(model: nn.Module) -> int:
+def parameter_count(model: nn.Module, *, trainable_only: bool = False) -> int:
     """Length of the model's flat parameter vector (buffers excluded).
 
     Parameters
     ----------
     model : torch.nn.Module
         Any network.
+    trainable_only : bool, default False
+        Count only parameters with ``requires_grad``; the flat vector holds them all.
 
     Returns
     -------
     int
-        Sum of ``numel()`` over ``model.parameters()``.
+        Sum of ``numel()`` over ``model.parameters()``. BatchNorm running statistics
+        are buffers, not parameters, and are not counted.
 
     Examples
     --------
@@ -64,7 +69,8 @@ def parameter_count(model: nn.Module) -> int:
     12
     """
     _check_model(model)
-    return sum(p.numel() for p in model.parameters())
+    check_bool("trainable_only", trainable_only)
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def flatten_parameters(model: nn.Module) -> np.ndarray:
@@ -239,7 +245,7 @@ def bias_or_batchnorm_mask(model: nn.Module) -> np.ndarray:
 
 
 def _check_vector(model: nn.Module, vector: Any) -> torch.Tensor:
-    source = _as_tensor("vector", vector)
+    source = as_tensor("vector", vector)
     if source.ndim != 1:
         raise ValueError(f"vector must be 1-D; got shape {tuple(source.shape)}")
     expected = parameter_count(model)
@@ -249,8 +255,14 @@ def _check_vector(model: nn.Module, vector: Any) -> torch.Tensor:
     return source
 
 
-def _as_tensor(name: str, values: Any) -> torch.Tensor:
-    """A tensor view of numeric ``values`` (numpy, memmap, list or tensor)."""
+def as_tensor(name: str, values: Any) -> torch.Tensor:
+    """A tensor view of numeric ``values`` (numpy, memmap, list or tensor).
+
+    Examples
+    --------
+    >>> as_tensor("x", [1.0, 2.0]).dtype
+    torch.float64
+    """
     if isinstance(values, torch.Tensor):
         return values.detach()
     array = np.asarray(values)

@@ -1,0 +1,155 @@
+"""Every branch of every computed verdict: the sentence follows the numbers."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import report
+
+
+@pytest.mark.parametrize(("gap", "expected", "absent"), [
+    (3.2, "beats the bad one by **3.2 points**", "does **not**"),
+    (0.0, "does **not** beat the bad one", "beats the bad one by"),
+    (-2.5, "(-2.5 points of test accuracy", "beats the bad one by"),
+])
+def test_good_vs_bad(gap, expected, absent):
+    text = report.good_vs_bad(gap, "WRN-10-1", 0.999, 0.085, 0.1)
+    assert expected in text and absent not in text
+    assert "99.9 % training" in text and "8.5 % on the test set" in text and "(10 %)" in text
+
+
+def test_return_distance_lists_every_optimum():
+    text = report.return_distance({"good": 0.9971, "bad": 0.5})
+    assert "**99.7 %** (good), **50.0 %** (bad)" in text
+
+
+@pytest.mark.parametrize(("components", "disconnected"), [({"a": 1, "b": 1}, False),
+                                                          ({"a": 1, "b": 4}, True)])
+def test_star_scores(components, disconnected):
+    text = report.star_scores({"a": 1.0, "b": 0.25}, 0.2, components)
+    assert "**1.00** (a), **0.25** (b)" in text and "about 0.20" in text
+    assert ("**The kNN graph is disconnected** for b:" in text) == disconnected
+
+
+@pytest.mark.parametrize(("median", "agrees"), [
+    ({"jump & retrain": 0.07, "grid": 23.0, "naive": 1.6}, True),
+    ({"jump & retrain": 2.0, "grid": 0.5, "naive": 1.6}, False),
+])
+def test_lowest_loss_sampler(median, agrees):
+    text = report.lowest_loss_sampler(median)
+    assert ("as the paper argues" in text) == agrees
+    assert ("**not** what the paper reports" in text) != agrees
+    assert f"The lowest is {min(median, key=median.get)}'s" in text
+
+
+def test_demap_coverage():
+    text = report.demap_coverage({"J&R samples": 0.5, "tree": 1.0}, 7)
+    assert "(7 neighbours)" in text
+    assert "**50 %** of the pairs of the J&R samples and **100 %** of the pairs of the tree" in text
+
+
+@pytest.mark.parametrize(("pieces", "expected"), [
+    ({5: 13, 15: 2, 30: 1}, "With knn = 5, 15, PHATE's graph falls into as many as 13 pieces"),
+    ({5: 1, 30: 1}, "At every knn tried, PHATE's graph stays connected."),
+])
+def test_phate_pieces(pieces, expected):
+    text = report.phate_pieces(pieces, 30)
+    assert text.startswith(expected) and text.endswith("knn = 30.")
+
+
+@pytest.mark.parametrize("pca_variance", [None, 0.634])
+def test_embedding_comparison(pca_variance):
+    frame = pd.DataFrame({"method": ["pca", "tsne"], "metric": ["euclidean", "cosine"],
+                          "continuity": [0.5, 0.9]})
+    text = report.embedding_comparison({("tree", "cosine"): "demap: agree."}, {"tree": frame},
+                                       label=lambda key: "/".join(key), pca_variance=pca_variance,
+                                       n_parameters=77562)
+    assert "- **tree, cosine distance** — demap: agree." in text
+    assert "- **tree** — tsne/cosine 0.90, pca/euclidean 0.50." in text  # best first
+    assert ("hold **63 %** of the variance of the 77,562-dimensional" in text) == (
+        pca_variance is not None)
+
+
+def test_path_persistence_sums_the_finite_points():
+    h0 = np.array([[0.0, 3.0], [1.0, 2.0], [-1.0, np.inf]])
+    text = report.path_persistence(np.array([0, 4, 2]), np.array([1, 3, 3]), h0, 10.0)
+    assert "**3 local minima** (vertices 0, 2, 4)" in text
+    assert "2 of them die at the **saddles** (vertices 1, 3)" in text
+    assert "(3 − 0)² + (2 − 1)² = **10**" in text
+
+
+LR_INDEX = ["paths whose loss only falls", "graph components", "finite H0 points",
+            "total persistence H0"]
+
+
+@pytest.mark.parametrize(("slow_points", "components", "empty"), [(0, 8, True), (3, 1, False)])
+def test_retraining_rate(slow_points, components, empty):
+    table = pd.DataFrame({"paper": [1.0, components, slow_points, 0.01],
+                          "here": [0.25, 1, 4, 0.3]}, index=LR_INDEX)
+    text = report.retraining_rate(table, paper_lr=0.001, lr=0.1, trajectories=8,
+                                  optima_with_points=2, n_optima=3)
+    assert ("nothing merges" in text) == empty
+    assert f"**{slow_points} finite points**" in text
+    assert (f"{components} components for 8 paths" if components > 1
+            else "1 component for 8 paths") in text
+    assert "100 % of the 8 retraining paths" in text and "where 25 % of the paths" in text
+    assert "2 of the 3 optima above have any" in text
+
+
+def _fit(pearson, low, high, n=12):
+    return {"pearson": pearson, "low": low, "high": high, "spearman": 0.5, "n": n}
+
+
+@pytest.mark.parametrize(("fit", "expected"), [
+    (_fit(float("nan"), float("nan"), float("nan")), "The correlation is undefined here"),
+    (_fit(0.8, 0.3, 0.95), "**reproduces the paper's trend**"),
+    (_fit(0.3, -0.4, 0.8), "points the same way as the paper's trend, but the interval includes 0"),
+    (_fit(-0.8, -0.95, -0.3), "**runs against the paper's trend**"),
+    (_fit(-0.2, -0.7, 0.4), "does **not** reproduce the paper's trend"),
+    (_fit(0.5, float("nan"), float("nan"), n=3), "too few networks for an interval"),
+])
+def test_persistence_trend(fit, expected):
+    assert expected in report.persistence_trend(fit, pd.Series(dtype=float))
+
+
+def test_persistence_trend_by_weight_decay():
+    by_decay = pd.Series({0.0: 2.0, 5e-4: 1.0, 5e-3: 3.0})
+    text = report.persistence_trend(_fit(0.8, 0.3, 0.95), by_decay)
+    assert "0: 2, 0.0005: 1, 0.005: 3" in text
+    assert "The lowest is at weight decay 0.0005, the highest at 0.005" in text
+    assert "by weight decay" not in report.persistence_trend(_fit(0.8, 0.3, 0.95),
+                                                             pd.Series({0.0: 1.0}))
+
+
+@pytest.mark.parametrize(("components", "expected"), [(1, "(1 component)"), (3, "(3 components)")])
+def test_merge_tree_summary(components, expected):
+    tree = SimpleNamespace(values=np.zeros(17), minima=np.arange(4), n_saddles=3,
+                           n_components=components, average_persistence=0.125)
+    text = report.merge_tree_summary(tree, "bad", {"pearson": 0.4, "n": 6}, {"pearson": -0.1})
+    assert "bad optimum the graph's 17 samples have **4 local minima** and **3 saddles**" in text
+    assert expected in text and "**0.125**" in text
+    assert "is 0.40 and with average persistence -0.10" in text
+
+
+@pytest.mark.parametrize(("low", "reproduced"), [(0.1, True), (-0.2, False), (float("nan"), False)])
+def test_persistence_reproduced(low, reproduced):
+    text = report.persistence_reproduced({"low": low}, 6, 81)
+    assert ("is **reproduced**" in text) == reproduced
+    assert ("**not reproduced**" in text) != reproduced
+    assert "6 small networks" in text and "81 samples per network" in text
+
+
+def test_persistence_beside_paper():
+    panel = SimpleNamespace(summary={"total_persistence_h0": 0.5, "test_loss": 0.25})
+    table = report.persistence_beside_paper(
+        networks="6 nets", sampling="8 paths", panels={"good": panel},
+        fit=_fit(0.11, -0.77, 0.85), by_decay=pd.Series({0.0: 1.0, 0.005: 2.0}))
+    assert table.loc["Fig. 3B: TP(H0) vs test loss", "this run"] == (
+        "r = 0.11 [-0.77, 0.85], ρ = 0.50")
+    assert table.loc["Fig. 3A", "this run"] == "good: TP(H0) 0.5, test loss 0.25"
+    assert table.loc["weight decay", "this run"] == "0: 1, 0.005: 2"
+    assert list(table.columns) == ["paper (Horoi et al. 2022)", "this run"]
