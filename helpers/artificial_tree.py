@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from helpers._checks import check_float, check_int
+from helpers.checks import check_float, check_int
 
 
 @dataclass

@@ -17,7 +17,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from helpers._checks import check_choice
+from helpers.checks import check_choice
 from helpers.config import OPTIMA
 from helpers.embedding import LINEAR_METHODS, METHOD_LABELS
 
@@ -103,7 +103,8 @@ def final_accuracy(summary: pd.DataFrame) -> alt.LayerChart:
 
 def retraining_curves(table: pd.DataFrame, metric: str = "train_loss",
                       width: int = 220, height: int = 180) -> alt.FacetChart:
-    """Loss (or accuracy) against retraining epoch, one line per seed, coloured by step size.
+    """Loss (or accuracy) against optimizer steps since the jump, one line per seed,
+    coloured by step size.
 
     ``table`` is a jump-and-retrain sample table with an ``optimum`` column (one facet
     each); the optimum's own value is drawn as a dashed rule.
@@ -114,12 +115,12 @@ def retraining_curves(table: pd.DataFrame, metric: str = "train_loss",
     # Layers without data of their own take the facet's rows: one optimum per panel.
     lines = alt.Chart().transform_filter("datum.kind != 'optimum'").mark_line(
         strokeWidth=1.2, point=alt.OverlayMarkDef(size=12)).encode(
-        x=alt.X("epoch:Q", title="retraining epoch (0 = jump)"),
+        x=alt.X("steps:Q", title="optimizer steps since the jump"),
         y=alt.Y(f"{metric}:Q", title=metric.replace("_", " "),
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
         color=alt.Color("step_size:O", title="step size", scale=alt.Scale(scheme="viridis")),
         detail="run:N",
-        tooltip=["optimum:N", "seed:N", "step_size:Q", "epoch:Q",
+        tooltip=["optimum:N", "seed:N", "step_size:Q", "epoch:Q", "steps:Q",
                  alt.Tooltip(f"{metric}:Q", format=".4g")],
     )
     rule = alt.Chart().transform_filter("datum.kind == 'optimum'").mark_rule(
@@ -314,7 +315,7 @@ def _check_fields(points: pd.DataFrame, **fields: Any) -> None:
 
 
 def _check_columns(columns: Any) -> int:
-    from helpers._checks import check_int
+    from helpers.checks import check_int
 
     return check_int("columns", columns, minimum=1)
 

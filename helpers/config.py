@@ -21,14 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from helpers._checks import (
+from helpers.cache import json_default, stable_hash
+from helpers.checks import (
     check_bool,
     check_choice,
     check_float,
     check_int,
     check_sequence,
 )
-from helpers.cache import json_default, stable_hash
 from helpers.data import DATASETS
 from helpers.models import FAMILIES
 
@@ -225,7 +225,8 @@ def field_names() -> list[str]:
 def overrides(**values: Any) -> dict[str, Any]:
     """The given fields that are not ``None``: a chapter's parameters as overrides.
 
-    ``None`` in a chapter's parameters cell means "the preset's value".
+    ``None`` in a chapter's parameters cell means "the preset's value". A ``device``
+    is also checked to exist on this machine (:func:`check_device_available`).
 
     Examples
     --------
@@ -236,7 +237,30 @@ def overrides(**values: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown configuration field(s) {unknown}; "
                          f"valid fields are {field_names()}")
+    if values.get("device") is not None:
+        check_device_available(values["device"])
     return {name: value for name, value in values.items() if value is not None}
+
+
+def check_device_available(device: Any, name: str = "device") -> str:
+    """Return ``device`` if it is one of :data:`DEVICES` and this machine has it.
+
+    Examples
+    --------
+    >>> check_device_available("cpu")
+    'cpu'
+    """
+    check_choice(name, device, DEVICES)
+    import torch
+
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(getattr(torch.backends, "mps", None)
+                             and torch.backends.mps.is_available())}
+    if not available[device]:
+        usable = [d for d in DEVICES if available[d]]
+        raise ValueError(f"{name} {device!r} is not available on this machine (torch finds no "
+                         f"{device.upper()} device); available: {usable}")
+    return device
 
 
 def compare(configs: Mapping[Any, TrainConfig]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:

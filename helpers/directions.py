@@ -34,7 +34,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from helpers._checks import check_choice, check_int, check_sequence
+from helpers.checks import check_choice, check_int, check_sequence
 from helpers.flat_parameters import as_tensor, is_bias_or_batchnorm, parameter_count
 
 NORMALIZATIONS = ("filter", "layer", None)

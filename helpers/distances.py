@@ -27,7 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial.distance import cdist
 from tqdm import tqdm
 
-from helpers._checks import (
+from helpers.checks import (
     check_bool,
     check_choice,
     check_finite_matrix,

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from helpers._checks import (
+from helpers.checks import (
     check_bool,
     check_choice,
     check_float,

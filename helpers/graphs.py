@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from helpers._checks import check_finite_matrix, check_int
+from helpers.checks import check_finite_matrix, check_int
 
 # Entries of a distance block held in memory at once by knn_graph's brute force.
 _BLOCK_ENTRIES = 2**23

@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers._checks import check_bool, check_choice, check_float, check_int
+from helpers.checks import check_bool, check_choice, check_float, check_int
 
 FAMILIES = ("wrn", "resnet")
 

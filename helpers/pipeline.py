@@ -56,8 +56,8 @@ import helpers.sampling
 import helpers.sweep
 import helpers.topology
 import helpers.train
-from helpers._checks import check_choice, check_float, check_int, check_sequence
 from helpers.cache import ArtifactCache, frame_arrays
+from helpers.checks import check_choice, check_float, check_int, check_sequence
 from helpers.config import TrainConfig
 from helpers.distances import METRICS
 
@@ -91,8 +91,12 @@ class FeatureTask:
     epochs : int, default 20
         Retraining epochs per jump (the paper's public code: 40).
     retrain : mapping, optional
-        Retraining settings over :data:`helpers.presets.DEFAULT_RETRAIN`, e.g.
-        ``{"lr": 0.01}``; any of :data:`helpers.sampling.RETRAIN_FIELDS`.
+        Retraining settings over :data:`helpers.presets.DEFAULT_RETRAIN` (the optimum's
+        own optimizer at a constant rate of 0.001), e.g. ``{"lr": 0.01}``; any of
+        :data:`helpers.sampling.RETRAIN_FIELDS`.
+    steps_per_sample : int, optional
+        Optimizer steps between two recorded samples (``None``: one epoch, as the paper);
+        see :func:`helpers.sampling.jump_and_retrain`.
     normalization : {"filter", "layer", None}, default "filter"
         Normalization of the jump directions.
     phate_knn : int, default 15
@@ -131,6 +135,7 @@ class FeatureTask:
     step_sizes: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     epochs: int = 20
     retrain: Mapping[str, Any] | None = field(default=None, compare=False)
+    steps_per_sample: int | None = None
     normalization: str | None = "filter"
     phate_knn: int = 15
     knn: int = 20
@@ -150,6 +155,9 @@ class FeatureTask:
         set_(self, "step_sizes", check_sequence("step_sizes", self.step_sizes, minimum=0.0,
                                                 strict_minimum=True, unique=True))
         set_(self, "epochs", check_int("epochs", self.epochs, minimum=1))
+        if self.steps_per_sample is not None:
+            set_(self, "steps_per_sample", check_int("steps_per_sample", self.steps_per_sample,
+                                                     minimum=1))
         retrain = self.retrain if self.retrain is not None else {}
         if not isinstance(retrain, Mapping):
             raise ValueError(f"retrain must be a mapping of retraining settings or None; "
@@ -210,7 +218,8 @@ class FeatureTask:
         return {
             **self.config.to_dict(),
             "jr_seeds": list(self.seeds), "jr_step_sizes": list(self.step_sizes),
-            "jr_epochs": self.epochs, "jr_normalization": self.normalization,
+            "jr_epochs": self.epochs, "jr_steps_per_sample": self.steps_per_sample,
+            "jr_normalization": self.normalization,
             **{f"jr_retrain_{k}": list(v) if isinstance(v, tuple) else v
                for k, v in self.retrain_items},
             "phate_knn": self.phate_knn, "knn": self.knn, "filtration": self.filtration,
@@ -288,7 +297,8 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
                          f"diverged in epoch {optimum.diverged_epoch}; no landscape to sample")
     samples = helpers.sampling.jump_and_retrain(
         optimum, task.seeds, task.step_sizes, task.epochs, retrain=task.retrain,
-        normalization=task.normalization, progress=progress)
+        steps_per_sample=task.steps_per_sample, normalization=task.normalization,
+        progress=progress)
     table = samples.table
     n = len(table)
 

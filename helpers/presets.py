@@ -23,11 +23,11 @@ Examples
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers._checks import check_choice, check_int
+from helpers.checks import check_choice, check_float, check_int, check_sequence
 from helpers.config import OPTIMA, TrainConfig, field_names
 
 #: The names of the presets.
@@ -205,17 +205,18 @@ def _product(grid: Mapping[str, tuple[Any, ...]], names: list[str]) -> Iterator[
 #: Jump-and-retrain and sweep settings of each preset. ``"paper"`` is Horoi et al. (2022):
 #: 4 directions × 4 steps × 40 retraining epochs at lr 0.001 (their public code), k = 20,
 #: over the 108 networks of :func:`helpers.presets.paper_grid`. ``"workshop"`` fits the
-#: CPU budget of a chapter: 8 retraining paths of 10 epochs, at the optimum's initial
-#: learning rate 0.1 (at 5 SGD steps per epoch, lr 0.001 barely moves a network, and
-#: every path becomes a monotone chain of its own: see Chapter 4), over weight decay ×
-#: augmentation with one seed, trained for 50 epochs.
+#: CPU budget of a chapter: 8 retraining paths of 10 samples, 5 optimizer steps apart
+#: (one epoch of the mini-batch optima, five of the full-batch one), at the optimum's
+#: initial learning rate 0.1 (at 5 SGD steps per epoch, lr 0.001 barely moves a network,
+#: and every path becomes a monotone chain of its own: see Chapter 4), over weight decay
+#: × augmentation with one seed, trained for 50 epochs.
 FEATURES: dict[str, dict[str, Any]] = {
     "workshop": {"seeds": (0, 1, 2, 3), "step_sizes": (0.5, 1.0), "epochs": 10,
-                 "retrain_lr": 0.1, "knn": 20, "train_epochs": 50,
+                 "retrain_lr": 0.1, "steps_per_sample": 5, "knn": 20, "train_epochs": 50,
                  "grid": {"weight_decay": (0.0, 5e-4, 5e-3), "augment": (False, True),
                           "seed": (0,)}},
     "paper": {"seeds": (0, 1, 2, 3), "step_sizes": (0.25, 0.5, 0.75, 1.0), "epochs": 40,
-              "retrain_lr": 0.001, "knn": 20, "train_epochs": None,
+              "retrain_lr": 0.001, "steps_per_sample": None, "knn": 20, "train_epochs": None,
               "grid": dict(PAPER_GRID)},
 }
 
@@ -249,14 +250,106 @@ def feature_settings(preset_name: str = "workshop", **overrides: Any) -> dict[st
     if unknown:
         raise ValueError(f"unknown setting(s) {unknown}; accepted: {sorted(chosen)}")
     chosen.update({k: v for k, v in overrides.items() if v is not None})
+    chosen["seeds"] = check_sequence("seeds", chosen["seeds"], item="int", minimum=0,
+                                     unique=True)
+    chosen["step_sizes"] = check_sequence("step_sizes", chosen["step_sizes"], minimum=0.0,
+                                          strict_minimum=True, unique=True)
+    grid = chosen["grid"]
+    if not isinstance(grid, Mapping) or not grid or not all(
+            isinstance(v, list | tuple) and v for v in grid.values()):
+        raise ValueError("grid must map configuration fields to non-empty lists of values, "
+                         f"e.g. {{'weight_decay': [0, 0.001]}}; got {grid!r}")
     task = {"seeds": tuple(chosen["seeds"]), "step_sizes": tuple(chosen["step_sizes"]),
             "epochs": chosen["epochs"], "retrain": {"lr": chosen["retrain_lr"]},
-            "knn": chosen["knn"]}
+            "steps_per_sample": chosen["steps_per_sample"], "knn": chosen["knn"]}
     return {"task": task, "train_epochs": chosen["train_epochs"], "grid": dict(chosen["grid"])}
 
 
-#: Retraining settings of the J&R paper's public code: plain SGD with momentum at a small,
-#: constant learning rate, so that retraining follows the landscape back rather than
-#: jumping across it. Applied on top of the optimum's own configuration (its optimizer
-#: type, batch size, augmentation and labels).
-DEFAULT_RETRAIN = {"lr": 0.001, "momentum": 0.9, "weight_decay": 1e-4, "milestones": ()}
+#: Retraining as Horoi et al. (2022, §3.1) describe it, "with the original optimizer":
+#: the optimum's own optimizer, momentum, weight decay, batch size, augmentation and
+#: labels, at the small constant learning rate of their public code (0.001, no
+#: milestones), so that retraining follows the landscape back rather than jumping
+#: across it. (That code also forced momentum 0.9 and weight decay 1e-4 on every
+#: optimum; the book keeps each optimum's own.)
+DEFAULT_RETRAIN = {"lr": 0.001, "milestones": ()}
+
+#: Chapters 2 and 3: jump and retrain around the optima of Chapter 1. ``steps_per_sample``
+#: is the number of optimizer steps between recorded samples (``None``: one epoch, as in
+#: the paper). At the workshop scale an epoch of the full-batch "bad" optimum is a
+#: single step against 5 for the others, so each optimum records a sample every 5
+#: steps: every path moves as far per sample, whatever its batch size.
+JUMP_AND_RETRAIN: dict[str, dict[str, Any]] = {
+    "workshop": {"seeds": (0, 1, 2, 3), "step_sizes": (0.25, 0.5, 0.75, 1.0), "epochs": 20,
+                 "steps_per_sample": 5, "phate_knn": 30},
+    "paper": {"seeds": (0, 1, 2, 3), "step_sizes": (0.25, 0.5, 0.75, 1.0), "epochs": 40,
+              "steps_per_sample": None, "phate_knn": 30},
+}
+
+
+def jump_and_retrain_settings(preset_name: str = "workshop", *,
+                              directions: Sequence[int] | None = None,
+                              step_sizes: Sequence[float] | None = None,
+                              retrain_epochs: int | None = None,
+                              steps_per_sample: int | str | None = None,
+                              retrain_lr: float | None = None,
+                              retrain_momentum: float | None = None,
+                              retrain_weight_decay: float | None = None,
+                              retrain_batch_size: int | None = None,
+                              normalization: str | None = "filter",
+                              phate_knn: int | None = None) -> dict[str, Any]:
+    """Chapters 2 and 3's J&R settings: the preset's (:data:`JUMP_AND_RETRAIN`) with the
+    chapter's parameters, every one checked under the chapter's own name.
+
+    ``None`` keeps the preset's value; for the retraining optimizer, ``None`` keeps the
+    optimum's own momentum, weight decay and batch size (:data:`DEFAULT_RETRAIN`).
+    ``steps_per_sample="epoch"`` records one sample per epoch, as the paper does.
+
+    Returns
+    -------
+    dict
+        ``sampling``: keyword arguments of :func:`helpers.sampling.jump_and_retrain`;
+        ``phate_knn``; ``n_samples`` (rows per optimum without divergence: the optimum,
+        one jump point per direction and step, and the retraining samples).
+
+    Examples
+    --------
+    >>> settings = jump_and_retrain_settings(retrain_lr=0.01)
+    >>> settings["sampling"]["retrain"], settings["sampling"]["epochs"], settings["n_samples"]
+    ({'lr': 0.01}, 20, 337)
+    >>> jump_and_retrain_settings(retrain_lr=-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: retrain_lr must be a number > 0.0; got -1.0
+    """
+    chosen = JUMP_AND_RETRAIN[check_choice("preset", preset_name, PRESETS)]
+    seeds = check_sequence("directions", chosen["seeds"] if directions is None else directions,
+                           item="int", minimum=0, unique=True)
+    steps = check_sequence("step_sizes", chosen["step_sizes"] if step_sizes is None
+                           else step_sizes, minimum=0.0, strict_minimum=True, unique=True)
+    epochs = check_int("retrain_epochs", chosen["epochs"] if retrain_epochs is None
+                       else retrain_epochs, minimum=1)
+    if steps_per_sample is None:
+        steps_per_sample = chosen["steps_per_sample"]
+    elif steps_per_sample == "epoch":
+        steps_per_sample = None
+    else:
+        steps_per_sample = check_int("steps_per_sample", steps_per_sample, minimum=1)
+    retrain: dict[str, Any] = {}
+    for name, value, check in (
+            ("retrain_lr", retrain_lr, lambda n, v: check_float(n, v, minimum=0.0,
+                                                                 strict_minimum=True)),
+            ("retrain_momentum", retrain_momentum,
+             lambda n, v: check_float(n, v, minimum=0.0, maximum=1.0)),
+            ("retrain_weight_decay", retrain_weight_decay,
+             lambda n, v: check_float(n, v, minimum=0.0)),
+            ("retrain_batch_size", retrain_batch_size, lambda n, v: check_int(n, v, minimum=1))):
+        if value is not None:
+            retrain[name.removeprefix("retrain_")] = check(name, value)
+    check_choice("normalization", normalization, ("filter", "layer", None))
+    n_samples = 1 + len(seeds) * len(steps) * (epochs + 1)
+    knn = check_int("phate_knn", chosen["phate_knn"] if phate_knn is None else phate_knn,
+                    minimum=1, maximum=n_samples - 2)
+    return {"sampling": {"seeds": seeds, "step_sizes": steps, "epochs": epochs,
+                         "retrain": retrain, "steps_per_sample": steps_per_sample,
+                         "normalization": normalization},
+            "phate_knn": knn, "n_samples": n_samples}

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from helpers._checks import (
+from helpers.checks import (
     check_bool,
     check_choice,
     check_int,
@@ -604,7 +604,7 @@ def check_comparison(methods: Sequence[str] = METHODS, metrics: Sequence[str] = 
         demap_knn = check_int("demap_knn", demap_knn, minimum=1)
     continuity_k = check_int("continuity_k", continuity_k, minimum=1)
     random_state = check_int("random_state", random_state, minimum=0)
-    from helpers._checks import check_sequence
+    from helpers.checks import check_sequence
 
     check_sequence("phate_knns", phate_knns, item="int", minimum=1, nonempty=False,
                    unique=True)
@@ -675,7 +675,7 @@ def phate_neighbourhoods(X: Any, knns: Sequence[int] = (5, 15, 30),
     >>> table["knn"].tolist(), table["components"].tolist()
     ([3, 10], [1, 1])
     """
-    from helpers._checks import check_sequence
+    from helpers.checks import check_sequence
 
     knns = check_sequence("knns", knns, item="int", minimum=1, unique=True)
     metrics = check_names("metrics", metrics, METRICS)
@@ -695,6 +695,25 @@ def phate_neighbourhoods(X: Any, knns: Sequence[int] = (5, 15, 30),
                              **{k: v for k, v in row.items() if k not in ("method", "metric")}})
     return pd.DataFrame(rows)
 
+
+
+def library_defaults(n_points: int) -> dict[str, dict[str, Any]]:
+    """The settings PHATE, t-SNE and UMAP use by default in their libraries.
+
+    PHATE ``knn=5``, t-SNE ``perplexity=30``, UMAP ``n_neighbors=15``, as in the
+    comparisons of the PHATE paper. On fewer points than a default needs, the setting
+    is lowered to the largest the data allow (t-SNE needs ``perplexity < n``).
+
+    Examples
+    --------
+    >>> library_defaults(1000)
+    {'phate': {'knn': 5}, 'tsne': {'perplexity': 30.0}, 'umap': {'n_neighbors': 15}}
+    >>> library_defaults(20)["tsne"]
+    {'perplexity': 19.0}
+    """
+    n = check_int("n_points", n_points, minimum=4)
+    return {"phate": {"knn": min(5, n - 2)}, "tsne": {"perplexity": float(min(30, n - 1))},
+            "umap": {"n_neighbors": min(15, n - 2)}}
 
 
 def comparison_table(results: Mapping[str, pd.DataFrame],

@@ -32,7 +32,7 @@ from typing import Any
 import altair as alt
 import vl_convert
 
-from helpers._checks import check_choice
+from helpers.checks import check_choice
 
 BUNDLE_NAME = "vega-bundle.js"
 

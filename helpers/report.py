@@ -59,23 +59,119 @@ def good_vs_bad(gap: float, scale: str, memorization_train_accuracy: float,
     )
 
 
-# --- Chapter 2 -----------------------------------------------------------------------
+def learning_curves_reading(summary: pd.DataFrame) -> str:
+    """What the learning curves show at their end, read from the final metrics.
 
-
-def return_distance(ratio: Mapping[str, float]) -> str:
-    """How far retraining ends from the optimum, as a share of the jump's distance.
+    ``summary`` is :func:`helpers.train.summarize`'s table (optimum kinds as rows,
+    ``(metric, "mean")`` columns).
 
     Examples
     --------
-    >>> return_distance({"good": 0.998})[:60]
-    'After retraining, the samples end on average **99.8 %** (goo'
+    >>> summary = pd.DataFrame({("train_loss", "mean"): [0.01, 0.001, 0.002],
+    ...                         ("test_loss", "mean"): [0.1, 0.3, 5.0]},
+    ...                        index=["good", "bad", "memorization"])
+    >>> "settles higher than the good optimum's" in learning_curves_reading(summary)
+    True
     """
+    train_loss, test_loss = summary[("train_loss", "mean")], summary[("test_loss", "mean")]
+    parts = []
+    if "memorization" in summary.index:
+        parts.append(
+            f"The memorization optimum ends at training loss "
+            f"{train_loss['memorization']:.3g} and test loss {test_loss['memorization']:.3g}"
+            + (": it learns a lookup table of the training images."
+               if test_loss["memorization"] > 10 * max(train_loss["memorization"], 1e-12)
+               else "."))
+    if {"good", "bad"} <= set(summary.index):
+        higher = test_loss["bad"] > test_loss["good"]
+        parts.append(
+            f"The bad optimum ends at training loss {train_loss['bad']:.3g} (good: "
+            f"{train_loss['good']:.3g}); its test loss, {test_loss['bad']:.3g}, settles "
+            + ("higher than the good optimum's" if higher else
+               "**no higher** than the good optimum's")
+            + f" ({test_loss['good']:.3g}).")
+    return " ".join(parts)
+
+
+def training_summary(summary: pd.DataFrame, chance: float) -> str:
+    """Chapter 1's summary: which optima fit their training sets and which generalize.
+
+    Examples
+    --------
+    >>> summary = pd.DataFrame({("train_accuracy", "mean"): [1.0, 1.0, 1.0],
+    ...                         ("test_accuracy", "mean"): [0.97, 0.95, 0.1]},
+    ...                        index=["good", "bad", "memorization"])
+    >>> "the good one generalizes best" in training_summary(summary, 0.1)
+    True
+    """
+    train_acc = summary[("train_accuracy", "mean")]
+    test_acc = summary[("test_accuracy", "mean")]
+    fitted = [k for k in summary.index if train_acc[k] >= 0.99]
+    best = test_acc.idxmax()
+    near_chance = [k for k in summary.index if test_acc[k] < chance + 0.05]
+    lines = ["- Three kinds of optimum, same architecture: **good** (weight decay, "
+             "augmentation, small batches), **bad** (none of them, full batch at the workshop "
+             "scale) and **memorization** (random labels)."]
+    lines.append(
+        ("- All of them fit their training sets (≥ 99 % training accuracy)"
+         if len(fitted) == len(summary) else
+         f"- {', '.join(fitted) or 'None'} fit their training sets (≥ 99 % training accuracy)")
+        + f"; the {best} one generalizes best ({100 * test_acc[best]:.1f} % test accuracy)"
+        + (f", and the {', '.join(near_chance)} one is near chance ({100 * chance:.0f} %)."
+           if near_chance else "."))
+    lines.append("- Everything above is cached: later chapters load these networks instead "
+                 "of training them.")
+    return "\n".join(lines)
+
+
+# --- Chapter 2 -----------------------------------------------------------------------
+
+
+def sample_counts(n_directions: int, n_steps: int, samples_per_retrain: int) -> str:
+    """What a J&R table's row count includes, beside the paper's 640 samples.
+
+    Examples
+    --------
+    >>> sample_counts(4, 4, 40)[:60]
+    '**657 rows per optimum**: the optimum itself, 16 jump points'
+    """
+    runs = n_directions * n_steps
+    retraining = runs * samples_per_retrain
+    return (f"**{1 + runs + retraining} rows per optimum**: the optimum itself, {runs} jump "
+            f"points ({n_directions} directions × {n_steps} step sizes, before any "
+            f"retraining) and {retraining} retraining samples ({runs} retrains × "
+            f"{samples_per_retrain}). The paper's 4 × 4 × 40 = 640 samples count the "
+            "retraining samples alone; with the optimum and the jump points its table "
+            "would have 657 rows.")
+
+
+def return_distance(ratio: Mapping[str, float], loss_fall: Mapping[str, float]) -> str:
+    """How far retraining ends from the optimum, and how far its loss falls meanwhile.
+
+    ``ratio`` is the final distance from the optimum over the jump's, ``loss_fall`` the
+    jump point's training loss over the last sample's (a median over retrains), per
+    optimum.
+
+    Examples
+    --------
+    >>> return_distance({"good": 0.998}, {"good": 250.0})[:60]
+    'After retraining, the samples end on average **99.8 %** (goo'
+    >>> "orders of magnitude" in return_distance({"good": 0.998}, {"good": 3.0})
+    False
+    """
+    falls = ", ".join(f"**{f:.3g}×** ({k})" for k, f in loss_fall.items())
+    size = ("by orders of magnitude" if min(loss_fall.values()) >= 100 else
+            "by a factor of more than ten" if min(loss_fall.values()) >= 10 else
+            "but less than tenfold for some" if max(loss_fall.values()) >= 10 else
+            "less than tenfold")
     return ("After retraining, the samples end on average "
             + ", ".join(f"**{100 * r:.1f} %** ({k})" for k, r in ratio.items())
-            + " as far from the optimum as the jump took them, while their loss falls by orders "
-            "of magnitude: retraining does not bring the network back to $\\theta^*$ but down "
-            "to other low-loss points around it, as on the toy valley. In tens of thousands of "
-            "dimensions the way down is a short move beside the jump.")
+            + " as far from the optimum as the jump took them. Meanwhile their training loss "
+            f"falls {size}: the median retrain divides it by {falls}. So both hold: the "
+            "loss comes back down, while the distance barely changes. A small learning rate "
+            "moves a network little, but near a jump point the loss is so steep that a short "
+            "move brings it down to other low-loss points around the optimum, as on the toy "
+            "valley; retraining does not bring the network back to $\\theta^*$.")
 
 
 def star_scores(star: Mapping[str, float], chance: float,
@@ -124,6 +220,46 @@ def lowest_loss_sampler(median: Mapping[str, float],
            "grid and naive samples); at these settings the jumps are too long for retraining "
            "to come back, or the grid too small to leave the basin.")
     )
+
+
+def jump_and_retrain_summary(ratio: Mapping[str, float], loss_fall: Mapping[str, float],
+                             star: Mapping[str, float], chance: float,
+                             median: Mapping[str, float]) -> str:
+    """Chapter 2's summary, each bullet stated as this run measured it.
+
+    Examples
+    --------
+    >>> text = jump_and_retrain_summary({"good": 0.99}, {"good": 50.0}, {"good": 0.3}, 0.2,
+    ...                                 {"jump & retrain": 2.0, "grid": 1.0})
+    >>> "do not keep to arms" in text, "grid's" in text
+    (True, True)
+    """
+    arms = [k for k, s in star.items() if s >= (1 + chance) / 2]
+    lowest = min(median, key=median.get)
+    distance = ", ".join(f"{100 * r:.0f} %" for r in ratio.values())
+    return "\n".join([
+        "- J&R samples the landscape around an optimum by jumping along random "
+        "filter-normalized directions and retraining with the optimum's own optimizer; every "
+        "sample keeps its metrics, parameters and BatchNorm statistics "
+        "({class}`helpers.sampling.Samples`, one table row per matrix row).",
+        f"- Retraining brings the loss down (median factor {min(loss_fall.values()):.3g} to "
+        f"{max(loss_fall.values()):.3g}) but not back to the optimum: the samples end at "
+        f"{distance} of the jump's distance from it.",
+        ("- In cosine PHATE the samples keep to one arm per direction around the "
+         + (", ".join(arms) + " optim" + ("a" if len(arms) > 1 else "um")
+            if len(arms) < len(star) else "optima")
+         + f" (star score at least halfway from chance, {chance:.2f}, to 1)."
+         + ("" if len(arms) == len(star) else
+            f" The samples of the {', '.join(k for k in star if k not in arms)} "
+            "optimum do not keep to arms.")
+         if arms else
+         "- In cosine PHATE the samples do not keep to arms: no star score is halfway "
+         f"from chance ({chance:.2f}) to 1."),
+        f"- With the same number of points, the lowest median training loss is {lowest}'s"
+        + (": grid and naive sampling mostly see higher loss."
+           if lowest == "jump & retrain" else
+           ", not J&R's, unlike in the paper."),
+    ])
 
 
 # --- Chapter 3 -----------------------------------------------------------------------
@@ -208,6 +344,33 @@ def embedding_comparison(agreement: Mapping[tuple[str, str], str],
             "comparisons):\n\n" + "\n".join(lines)
             + "\n\n**Continuity, best first** (the paper's claim, measured):\n\n"
             + "\n".join(ranks) + linear)
+
+
+def settings_orderings(agreements: Mapping[str, Mapping[str, Any]]) -> str:
+    """Which DEMaP ordering holds under which settings, beside the published one.
+
+    ``agreements`` maps a name for the settings to the result of
+    :func:`helpers.quality.ordering_agreement` under them.
+
+    Examples
+    --------
+    >>> result = {"our_order": ["tsne", "phate"], "agree": 0, "total": 1}
+    >>> settings_orderings({"defaults": result})
+    '- **defaults**: t-SNE > PHATE (0 of 1 pairwise comparisons agree with the published ordering).'
+    """
+    lines = []
+    for name, result in agreements.items():
+        order = " > ".join(METHOD_LABELS.get(m, m) for m in result["our_order"])
+        lines.append(f"- **{name}**: {order or 'no method scored'} ({result['agree']} of "
+                     f"{result['total']} pairwise comparisons agree with the published "
+                     "ordering).")
+    orders = {tuple(r["our_order"]) for r in agreements.values()}
+    if len(agreements) > 1:
+        lines.append("The ordering is the same under every setting." if len(orders) == 1 else
+                     "The ordering **depends on the settings**: a claim that one method "
+                     "keeps structure better than another holds only with the settings it "
+                     "was measured at.")
+    return "\n".join(lines)
 
 
 # --- Chapter 4 -----------------------------------------------------------------------

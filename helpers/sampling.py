@@ -9,7 +9,8 @@ Table columns
     ``method`` ("jump_retrain", "grid", "naive"), ``kind`` ("optimum", "jump" for the
     jump-init point, "retrain", "grid", "naive"), ``seed`` (the direction's seed; -1
     for the optimum and grid), ``step_size`` (0 for the optimum), ``epoch`` (retraining
-    epoch, 0 at the jump; -1 where it does not apply), ``a, b, c`` (grid coordinates),
+    epoch, 0 at the jump; -1 where it does not apply), ``steps`` (optimizer steps since
+    the jump; -1 where it does not apply), ``a, b, c`` (grid coordinates),
     ``diverged`` and the metrics ``train_loss, train_accuracy, test_loss, test_accuracy``.
     ``diverged`` marks, for jump and retrain, every kept row of a retrain that later
     stopped on a non-finite loss; for the grid and naive samplers, a point whose loss
@@ -17,7 +18,16 @@ Table columns
 
 Jump and retrain (Horoi et al. 2022, §3.1): for each seed, one filter-normalized random
 direction ``d``; for each step size ``s`` the network jumps to ``θ* + s·d`` and is
-retrained for ``epochs`` epochs; every epoch is a sample. Each (seed, step) retrain is
+retrained with the optimum's own optimizer at a small constant rate; every epoch (or
+every ``steps_per_sample`` optimizer steps) is a sample. The paper's 4 directions × 4
+steps × 40 epochs give 640 retraining samples; the table adds the optimum and the 16
+jump points (epoch 0), 657 rows in all.
+
+Every row can be re-evaluated from what is stored: :attr:`Samples.parameters` holds its
+parameters and :attr:`Samples.buffers` its BatchNorm running statistics — for jump and
+retrain those of the retraining epoch at which it was recorded, for the grid and naive
+samples (and the optimum) those of the optimum, with which they were evaluated
+(:func:`sample_model` loads both). Each (seed, step) retrain is
 cached on its own, so an interrupted run resumes without losing a finished retrain.
 :attr:`Samples.runs` lists the retrains, with the epoch at which each diverged; a retrain
 whose jump point is already non-finite contributes no table row, only its ``runs`` row.
@@ -34,10 +44,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
 from tqdm import tqdm
 
 import helpers.directions
-from helpers._checks import (
+from helpers.cache import ArtifactCache, code_version, frame_arrays
+from helpers.checks import (
     check_bool,
     check_choice,
     check_float,
@@ -45,15 +57,20 @@ from helpers._checks import (
     check_sequence,
     progress_disabled,
 )
-from helpers.cache import ArtifactCache, code_version, frame_arrays
 from helpers.config import TrainConfig, field_names
 from helpers.directions import IGNORES, NORMALIZATIONS
-from helpers.flat_parameters import flatten_parameters, load_flat_parameters
+from helpers.flat_parameters import (
+    flatten_buffers,
+    flatten_parameters,
+    load_flat_buffers,
+    load_flat_parameters,
+)
 from helpers.presets import DEFAULT_RETRAIN
-from helpers.train import TrainResult, fit, load_training_data
+from helpers.train import TrainResult, fit, load_training_data, steps_per_epoch
 
 METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
-COLUMNS = ("method", "kind", "seed", "step_size", "epoch", "a", "b", "c", "diverged", *METRICS)
+COLUMNS = ("method", "kind", "seed", "step_size", "epoch", "steps", "a", "b", "c", "diverged",
+           *METRICS)
 
 
 #: The :class:`~helpers.config.TrainConfig` fields a retraining may change. The others
@@ -62,7 +79,8 @@ COLUMNS = ("method", "kind", "seed", "step_size", "epoch", "a", "b", "c", "diver
 #: arguments of :func:`jump_and_retrain`.
 RETRAIN_FIELDS = ("lr", "momentum", "weight_decay", "milestones", "lr_factor", "batch_size",
                   "augment", "device")
-RUN_COLUMNS = ("seed", "step_size", "epochs_kept", "diverged_epoch", "seconds", "from_cache")
+RUN_COLUMNS = ("seed", "step_size", "epochs_kept", "epochs_per_sample", "steps_per_sample",
+               "diverged_epoch", "seconds", "from_cache")
 EVALUATIONS = ("auto", "vmap", "loop")
 
 
@@ -77,19 +95,26 @@ class Samples:
     parameters : ndarray or None
         ``(len(table), n_parameters)`` float32, row ``i`` = the point of ``table`` row ``i``;
         memory-mapped from the cache for large matrices.
+    buffers : ndarray or None
+        ``(len(table), n_buffers)`` float32 BatchNorm running statistics with which row
+        ``i`` was evaluated (:func:`helpers.flat_parameters.flatten_buffers`; zero
+        columns for a network without BatchNorm).
     settings : dict
         The sampler's settings.
     seconds : float
         Compute time (the sum of the original times for cached parts).
     runs : pandas.DataFrame or None
         Jump and retrain only: one row per (seed, step) retrain with ``seed, step_size,
-        epochs_kept`` (table rows it contributed, jump point included), ``diverged_epoch``
+        epochs_kept`` (table rows it contributed, jump point included),
+        ``epochs_per_sample`` and ``steps_per_sample`` (optimizer steps between two of
+        its samples), ``diverged_epoch``
         (-1 if it did not diverge; 0 if the jump point itself was not finite),
         ``seconds`` and ``from_cache``.
     """
 
     table: pd.DataFrame
     parameters: np.ndarray | None = None
+    buffers: np.ndarray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     runs: pd.DataFrame | None = None
@@ -139,7 +164,7 @@ def _check_retrain(retrain: Any) -> dict[str, Any]:
 def _optimum_row(method: str, optimum: TrainResult) -> dict[str, Any]:
     final = optimum.final
     return {"method": method, "kind": "optimum", "seed": -1, "step_size": 0.0, "epoch": -1,
-            "a": 0.0, "b": 0.0, "c": 0.0, "diverged": False,
+            "steps": -1, "a": 0.0, "b": 0.0, "c": 0.0, "diverged": False,
             **{m: float(final[m]) for m in METRICS}}
 
 
@@ -154,8 +179,8 @@ def retrain_config(optimum: TrainResult, seed: int, epochs: int,
     >>> import pandas as pd
     >>> fake = TrainResult(TrainConfig(weight_decay=5e-4), pd.DataFrame(), {})
     >>> c = retrain_config(fake, seed=2, epochs=5)
-    >>> (c.lr, c.epochs, c.seed, c.milestones)
-    (0.001, 5, 2, ())
+    >>> (c.lr, c.epochs, c.seed, c.milestones, c.weight_decay)  # the optimum's weight decay
+    (0.001, 5, 2, (), 0.0005)
     """
     epochs = check_int("epochs", epochs, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -171,6 +196,7 @@ def retrain_config(optimum: TrainResult, seed: int, epochs: int,
 def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
                            step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
                            epochs: int = 20, *, retrain: dict[str, Any] | None = None,
+                           steps_per_sample: int | None = None,
                            normalization: str | None = "filter",
                            ignore: str | None = "biasbn") -> dict[str, Any]:
     """Check :func:`jump_and_retrain`'s settings without an optimum, before any training.
@@ -189,6 +215,8 @@ def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
     step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
                                 unique=True)
     epochs = check_int("epochs", epochs, minimum=1)
+    if steps_per_sample is not None:
+        steps_per_sample = check_int("steps_per_sample", steps_per_sample, minimum=1)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("ignore", ignore, IGNORES)
     retrain = _check_retrain(retrain)
@@ -197,12 +225,14 @@ def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
     except ValueError as error:
         raise ValueError(f"retrain: {error}") from None
     return {"seeds": seeds, "step_sizes": step_sizes, "epochs": epochs, "retrain": retrain,
-            "normalization": normalization, "ignore": ignore}
+            "steps_per_sample": steps_per_sample, "normalization": normalization,
+            "ignore": ignore}
 
 
 def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
                      step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0), epochs: int = 20,
-                     *, retrain: dict[str, Any] | None = None, normalization: str | None = "filter",
+                     *, retrain: dict[str, Any] | None = None,
+                     steps_per_sample: int | None = None, normalization: str | None = "filter",
                      ignore: str | None = "biasbn", record_parameters: bool = True,
                      progress: bool | None = None, cache: ArtifactCache | None = None) -> Samples:
     """Jump-and-retrain sampling around ``optimum`` (Horoi et al. 2022, §3.1).
@@ -216,11 +246,17 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     step_sizes : sequence of float
         Jump lengths in units of the filter-normalized direction (> 0).
     epochs : int
-        Retraining epochs per jump (the paper used 40 or 50).
+        Samples recorded per retrain after the jump: retraining epochs when
+        ``steps_per_sample`` is ``None`` (the paper: 40).
     retrain : dict, optional
-        Retraining settings overriding :data:`DEFAULT_RETRAIN`: any of
-        :data:`RETRAIN_FIELDS`, e.g. ``{"lr": 0.01}`` or ``{"milestones": (10,)}``. The
-        optimizer type, data and network are the optimum's.
+        Retraining settings overriding :data:`helpers.presets.DEFAULT_RETRAIN` (the
+        optimum's own optimizer, momentum, weight decay and batch size at a constant
+        rate of 0.001): any of :data:`RETRAIN_FIELDS`, e.g. ``{"lr": 0.01}`` or
+        ``{"batch_size": 64}``. The optimizer type, data and network are the optimum's.
+    steps_per_sample : int, optional
+        Record a sample every ``ceil(steps_per_sample / steps per epoch)`` epochs, so
+        that optima trained with different batch sizes move about as far between two
+        samples; ``None`` records every epoch, as the paper does.
     normalization : {"filter", "layer", None}
         Normalization of the directions (:func:`helpers.directions.random_direction`).
     ignore : {"biasbn", None}
@@ -236,7 +272,7 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     Samples
         ``1 + len(seeds) · len(step_sizes) · (epochs + 1)`` rows: the optimum, then for
         each seed (outer) and step (inner) the jump-init point (epoch 0) and every
-        retraining epoch. A retrain that diverges keeps the epochs before the divergence,
+        recorded retraining epoch. A retrain that diverges keeps the epochs before the divergence,
         marked ``diverged`` (fewer rows); :attr:`Samples.runs` says where it stopped.
         ``parameters`` is a read-only float32 memory map, row ``i`` = table row ``i``.
 
@@ -255,18 +291,22 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     """
     _check_optimum(optimum)
     checked = check_jump_and_retrain(seeds, step_sizes, epochs, retrain=retrain,
+                                     steps_per_sample=steps_per_sample,
                                      normalization=normalization, ignore=ignore)
-    seeds, step_sizes, epochs, retrain = (checked[k] for k in ("seeds", "step_sizes", "epochs",
-                                                               "retrain"))
+    seeds, step_sizes, epochs, retrain, steps_per_sample = (
+        checked[k] for k in ("seeds", "step_sizes", "epochs", "retrain", "steps_per_sample"))
     check_bool("record_parameters", record_parameters)
     if progress is not None:
         check_bool("progress", progress)
     retrain_config(optimum, seeds[0], epochs, retrain)  # the settings on this optimum's config
     cache = cache or ArtifactCache()
     dataset = load_training_data(optimum.config)
+    every = epochs_per_sample(retrain_config(optimum, seeds[0], 1, retrain), len(dataset.train_x),
+                              steps_per_sample)
     code = code_version(sys.modules[__name__])  # training and directions included
     settings = {"seeds": list(seeds), "step_sizes": list(step_sizes), "epochs": epochs,
-                "retrain": retrain, "normalization": normalization, "ignore": ignore}
+                "retrain": retrain, "steps_per_sample": steps_per_sample,
+                "normalization": normalization, "ignore": ignore}
     key_fields = {**_optimum_key(optimum), **settings}
 
     runs = [(seed, step) for seed in seeds for step in step_sizes]
@@ -280,7 +320,7 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
         artifacts[seed, step] = cache.get_or_compute(
             "jump-retrain", fields,
             lambda seed=seed, step=step: _retrain_one(optimum, dataset, seed, step, epochs,
-                                                     retrain, normalization, ignore),
+                                                     every, retrain, normalization, ignore),
             code=code)
     bar.close()
 
@@ -289,28 +329,81 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     for (seed, step), artifact in artifacts.items():
         history = artifact.frame("history")
         diverged_epoch = artifact.meta["diverged_epoch"]
-        for epoch, *metrics in zip(history["epoch"].tolist(),
-                                   *(history[m].tolist() for m in METRICS), strict=True):
-            rows.append({"method": "jump_retrain", "kind": "jump" if epoch == 0 else "retrain",
-                         "seed": seed, "step_size": step, "epoch": int(epoch), "a": np.nan,
-                         "b": np.nan, "c": np.nan, "diverged": diverged_epoch is not None,
-                         **{m: float(v) for m, v in zip(METRICS, metrics, strict=True)}})
-        run_rows.append((seed, step, len(history),
+        for record in history.to_dict("records"):
+            rows.append({"method": "jump_retrain",
+                         "kind": "jump" if record["epoch"] == 0 else "retrain",
+                         "seed": seed, "step_size": step, "epoch": int(record["epoch"]),
+                         "steps": int(record["steps"]), "a": np.nan, "b": np.nan, "c": np.nan,
+                         "diverged": diverged_epoch is not None,
+                         **{m: float(record[m]) for m in METRICS}})
+        run_rows.append((seed, step, len(history), every,
+                         every * artifact.meta["steps_per_epoch"],
                          -1 if diverged_epoch is None else int(diverged_epoch),
                          float(artifact.meta["seconds"]), artifact.from_cache))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     runs_table = pd.DataFrame(run_rows, columns=list(RUN_COLUMNS))
 
-    parameters = None
+    parameters = buffers = None
     if record_parameters:
         parameters = _assemble_parameters(cache, optimum, artifacts, table, key_fields, code)
+        buffers = np.concatenate([optimum_buffers(optimum)[None]]
+                                 + [np.asarray(a["buffers"]) for a in artifacts.values()])
     seconds = float(runs_table["seconds"].sum())
-    return Samples(table, parameters, {"optimum": optimum.config.to_dict(), **settings},
+    return Samples(table, parameters, buffers, {"optimum": optimum.config.to_dict(), **settings},
                    seconds, runs_table)
 
 
+def epochs_per_sample(config: TrainConfig, n_train: int, steps_per_sample: int | None) -> int:
+    """Epochs between two recorded samples: enough for ``steps_per_sample`` optimizer steps.
+
+    Examples
+    --------
+    >>> epochs_per_sample(TrainConfig(batch_size=300), 300, 5)  # full batch: 1 step/epoch
+    5
+    >>> epochs_per_sample(TrainConfig(batch_size=64), 300, 5)   # 5 steps/epoch
+    1
+    >>> epochs_per_sample(TrainConfig(batch_size=64), 300, None)
+    1
+    """
+    if steps_per_sample is None:
+        return 1
+    return -(-steps_per_sample // steps_per_epoch(config, n_train))
+
+
+def optimum_buffers(optimum: TrainResult) -> np.ndarray:
+    """The optimum's BatchNorm running statistics, flat (:func:`flatten_buffers`)."""
+    return flatten_buffers(optimum.model())
+
+
+def sample_model(optimum: TrainResult, samples: Samples, row: int) -> torch.nn.Module:
+    """A fresh copy of the optimum's network carrying sample ``row``, ready to evaluate.
+
+    Loads the row's parameters and the BatchNorm running statistics it was evaluated
+    with, so that :func:`helpers.train.evaluate` reproduces the row's recorded losses.
+
+    Examples
+    --------
+    >>> from helpers.train import evaluate, load_training_data, train
+    >>> optimum = train(TrainConfig(epochs=2, train_size=40), progress=False)
+    >>> samples = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2)
+    >>> data = load_training_data(optimum.config)
+    >>> loss, _, _ = evaluate(sample_model(optimum, samples, 3), data.train_x, data.train_y)
+    >>> bool(np.isclose(loss, samples.table["train_loss"].iloc[3], rtol=1e-5))
+    True
+    """
+    _check_optimum(optimum)
+    if not isinstance(samples, Samples) or samples.parameters is None or samples.buffers is None:
+        raise ValueError("samples must be Samples recorded with their parameters "
+                         "(record_parameters=True)")
+    row = check_int("row", row, minimum=0, maximum=len(samples) - 1)
+    model = optimum.model()
+    load_flat_parameters(model, samples.parameters[row])
+    load_flat_buffers(model, samples.buffers[row])
+    return model.eval()
+
+
 def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: int,
-                 retrain: dict[str, Any] | None, normalization: str | None,
+                 every: int, retrain: dict[str, Any] | None, normalization: str | None,
                  ignore: str | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Jump from the optimum along the seed's direction and retrain; arrays for the cache."""
     model = optimum.model(dataset)
@@ -318,11 +411,14 @@ def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: 
     direction = helpers.directions.random_direction(model, seed, normalization=normalization,
                                                     ignore=ignore)
     load_flat_parameters(model, theta + np.float32(step) * direction)
-    result = fit(model, dataset, retrain_config(optimum, seed, epochs, retrain),
-                 record_parameters=True, progress=False)
+    config = retrain_config(optimum, seed, epochs * every, retrain)
+    result = fit(model, dataset, config, record_parameters=True, record_every=every,
+                 progress=False)
     arrays, columns = frame_arrays("history", result.history)
     arrays["parameters"] = result.parameters
+    arrays["buffers"] = result.buffers
     return arrays, {"frames": {"history": columns}, "diverged_epoch": result.diverged_epoch,
+                    "steps_per_epoch": steps_per_epoch(config, len(dataset.train_x)),
                     "seconds": result.seconds}
 
 
@@ -371,6 +467,21 @@ def _parameter_matrix(cache: ArtifactCache, namespace: str, fields: dict[str, An
 
 
 # --- static samplers ------------------------------------------------------------------
+
+def check_grid_and_naive(n_points: int | None = None, grid_extent: float = 1.0) -> None:
+    """Check the grid and naive samplers' settings before anything is trained.
+
+    Examples
+    --------
+    >>> check_grid_and_naive(n_points=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_points must be an integer >= 8; got 0
+    """
+    if n_points is not None:
+        check_int("n_points", n_points, minimum=8)
+    check_float("grid_extent", grid_extent, minimum=0.0, strict_minimum=True)
+
 
 def grid_shape(n_points: int, max_aspect: float = 2.0) -> tuple[int, int, int]:
     """The most nearly cubic 3D grid ``a × b × c`` with exactly ``n_points`` points.
@@ -441,11 +552,13 @@ def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
     fields = {**_optimum_key(optimum), **settings}
     artifact = cache.get_or_compute(method, fields, compute, code=code)
     table = artifact.frame("table")
-    parameters = None
+    parameters = buffers = None
     if record_parameters:
         parameters = _static_parameters(cache, f"{method}-matrix", fields, code, optimum, build,
                                         len(table))
-    return Samples(table, parameters, {"optimum": optimum.config.to_dict(), **settings},
+        # Every point is evaluated with the optimum's running statistics.
+        buffers = np.tile(optimum_buffers(optimum), (len(table), 1))
+    return Samples(table, parameters, buffers, {"optimum": optimum.config.to_dict(), **settings},
                    artifact.meta["seconds"])
 
 
@@ -518,7 +631,7 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
         axes = [np.linspace(-extent, extent, side) for side in shape]
         coefficients = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
         info = pd.DataFrame(coefficients, columns=["a", "b", "c"]).assign(
-            seed=-1, epoch=-1, step_size=np.linalg.norm(coefficients, axis=1))
+            seed=-1, epoch=-1, steps=-1, step_size=np.linalg.norm(coefficients, axis=1))
         return directions, coefficients, info
 
     return _static_cached("grid", optimum, settings, build, evaluation, points_per_batch,
@@ -570,7 +683,7 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
         coefficients[index, index // len(step_sizes)] = np.tile(step_sizes, n_directions)
         info = pd.DataFrame({"seed": seed + index // len(step_sizes),
                              "step_size": np.tile(step_sizes, n_directions), "epoch": -1,
-                             "a": np.nan, "b": np.nan, "c": np.nan})
+                             "steps": -1, "a": np.nan, "b": np.nan, "c": np.nan})
         return directions, coefficients, info
 
     return _static_cached("naive", optimum, settings, build, evaluation, points_per_batch,
@@ -611,6 +724,60 @@ def retraining_summary(samples: Samples) -> pd.DataFrame:
             "final_test_accuracy": run["test_accuracy"].iloc[-1],
             "epochs": int(run["epoch"].iloc[-1]), "diverged": bool(run["diverged"].any())})
     return pd.DataFrame(rows)
+
+
+def retraining_table(samples: Mapping[str, Samples]) -> pd.DataFrame:
+    """How each J&R run retrained: the optimizer, and the steps between two samples.
+
+    Parameters
+    ----------
+    samples : mapping of name to Samples
+        :func:`jump_and_retrain` results, e.g. one per optimum.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per run; rows: the retraining optimizer, rate, momentum, weight decay
+        and batch size — marked "(override)" where they differ from the optimum's own —,
+        optimizer steps per epoch, epochs and optimizer steps between two samples, the
+        samples recorded per retrain and the rows of the table: the optimum, one jump
+        point per direction and step, and the retraining samples.
+
+    Examples
+    --------
+    >>> from helpers.train import train
+    >>> optimum = train(TrainConfig(epochs=2, train_size=40), progress=False)
+    >>> run = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2)
+    >>> retraining_table({"good": run}).loc["optimizer steps per sample", "good"]
+    1
+    """
+    if not isinstance(samples, Mapping) or not samples or not all(
+            isinstance(s, Samples) and s.runs is not None for s in samples.values()):
+        raise ValueError("samples must map names to jump_and_retrain results")
+    columns = {}
+    for name, run in samples.items():
+        own = run.settings["optimum"]
+        used = {**own, **DEFAULT_RETRAIN, **run.settings["retrain"]}
+
+        def shown(field: str, own: dict = own, used: dict = used) -> str:
+            return f"{used[field]}" + ("" if used[field] == own[field] else " (override)")
+
+        first = run.runs.iloc[0]
+        per_sample = int(first["steps_per_sample"])
+        columns[name] = {
+            "optimizer": own["optimizer"],
+            "learning rate (constant)": used["lr"],
+            "momentum": shown("momentum"), "weight decay": shown("weight_decay"),
+            "batch size": shown("batch_size"),
+            "optimizer steps per epoch": per_sample // int(first["epochs_per_sample"]),
+            "epochs per sample": int(first["epochs_per_sample"]),
+            "optimizer steps per sample": per_sample,
+            "samples per retrain (after the jump)": run.settings["epochs"],
+            "retraining samples": int((run.table["kind"] == "retrain").sum()),
+            "jump points": int((run.table["kind"] == "jump").sum()),
+            "rows, optimum included": len(run),
+        }
+    return pd.DataFrame(columns)
 
 
 def star_score(table: pd.DataFrame, coordinates: Any) -> float:

@@ -71,8 +71,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from helpers._checks import check_bool, check_int, progress_disabled
 from helpers.cache import Artifact, ArtifactCache, code_version, json_default, stable_hash
+from helpers.checks import check_bool, check_int, progress_disabled
 
 EXECUTORS = ("local", "dask")
 STATUSES = ("cached", "computed", "failed")
@@ -229,12 +229,7 @@ def run_sweep(configs: Iterable[Any], task: Task, *, executor: Any = "local",
     started = time.perf_counter()
     configs = _check_configs(configs)
     name = _check_task(task)
-    executor = _check_executor(executor)
-    if n_workers is not None:
-        if executor != "dask":
-            raise ValueError("n_workers applies only to executor='dask'; "
-                             f"got executor={executor!r}")
-        n_workers = check_int("n_workers", n_workers, minimum=1)
+    executor, n_workers = check_executor(executor, n_workers)
     if cache is not None and not isinstance(cache, ArtifactCache):
         raise ValueError(f"cache must be an ArtifactCache or None; got {type(cache).__name__}")
     if not isinstance(depends_on, Sequence) or isinstance(depends_on, str):
@@ -470,6 +465,27 @@ def _check_task(task: Any) -> str:
         raise ValueError("task must be a function defined at module level (not a lambda, "
                          f"closure, partial or callable object); got {task!r}")
     return f"{task.__module__}.{qualname}"
+
+
+def check_executor(executor: Any, n_workers: int | None = None) -> tuple[Any, int | None]:
+    """Check where a sweep runs, before anything runs.
+
+    Examples
+    --------
+    >>> check_executor("dask", 2)
+    ('dask', 2)
+    >>> check_executor("local", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_workers applies only to executor='dask'; got executor='local'
+    """
+    executor = _check_executor(executor)
+    if n_workers is not None:
+        if executor != "dask":
+            raise ValueError("n_workers applies only to executor='dask'; "
+                             f"got executor={executor!r}")
+        n_workers = check_int("n_workers", n_workers, minimum=1)
+    return executor, n_workers
 
 
 def _check_executor(executor: Any) -> Any:

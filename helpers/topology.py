@@ -39,7 +39,7 @@ from ripser import ripser
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from helpers._checks import check_choice, check_float, check_int
+from helpers.checks import check_choice, check_float, check_int
 from helpers.graphs import check_graph, graph_edges
 
 MERGE_TREE_KINDS = ("join", "split")

@@ -24,7 +24,7 @@ import dataclasses
 import math
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,18 +33,22 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-import helpers.config
 import helpers.data
-import helpers.flat_parameters
-import helpers.models
-from helpers._checks import check_bool, check_choice, check_sequence, progress_disabled
 from helpers.cache import ArtifactCache, code_version, data_dir, frame_arrays
-from helpers.config import OPTIMA, TrainConfig
+from helpers.checks import check_bool, check_choice, check_int, check_sequence, progress_disabled
+from helpers.config import OPTIMA, TrainConfig, check_device_available
 from helpers.data import Dataset
+from helpers.flat_parameters import (
+    buffer_count,
+    flatten_buffers,
+    flatten_parameters,
+    parameter_count,
+)
 from helpers.models import build_model
 from helpers.presets import optimum_config, preset
 
-HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+HISTORY_COLUMNS = ("epoch", "steps", "lr", "train_loss", "train_accuracy", "test_loss",
+                   "test_accuracy")
 EVAL_BATCH = 1024
 
 
@@ -57,12 +61,18 @@ class TrainResult:
     config : TrainConfig
         The configuration that produced it.
     history : pandas.DataFrame
-        One row per epoch (0 = before training) with the columns
-        ``epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy``.
+        One row per recorded epoch (0 = before training) with the columns
+        ``epoch, steps, lr, train_loss, train_accuracy, test_loss, test_accuracy``;
+        ``steps`` counts optimizer steps since the start.
     state : dict of str to Tensor
         The final ``state_dict`` (parameters and BatchNorm buffers).
     parameters : ndarray or None
-        ``(epochs + 1, n_parameters)`` float32, row ``e`` after epoch ``e``, when recorded.
+        ``(len(history), n_parameters)`` float32, row ``i`` at history row ``i``, when
+        recorded.
+    buffers : ndarray or None
+        ``(len(history), n_buffers)`` float32 BatchNorm running statistics
+        (:func:`helpers.flat_parameters.flatten_buffers`) recorded with ``parameters``:
+        with both, history row ``i`` can be re-evaluated exactly.
     train_sample_losses, test_sample_losses : ndarray or None
         ``(epochs + 1, n_samples)`` float32 per-sample losses, when recorded.
     diverged_epoch : int or None
@@ -77,6 +87,7 @@ class TrainResult:
     history: pd.DataFrame
     state: dict[str, torch.Tensor]
     parameters: np.ndarray | None = None
+    buffers: np.ndarray | None = None
     train_sample_losses: np.ndarray | None = None
     test_sample_losses: np.ndarray | None = None
     diverged_epoch: int | None = None
@@ -166,7 +177,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         record_parameters: bool = False, record_sample_losses: bool = False,
-        progress: bool | None = None, description: str | None = None) -> TrainResult:
+        record_every: int = 1, progress: bool | None = None,
+        description: str | None = None) -> TrainResult:
     """Train ``model`` in place with the optimizer, schedule and data handling of ``config``.
 
     Parameters
@@ -179,9 +191,12 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         Supplies optimizer, learning rate, momentum, weight decay, schedule, batch
         size, augmentation, epochs, the seed of batch order and augmentation, and device.
     record_parameters : bool
-        Keep the flattened parameters after every epoch (and before the first).
+        Keep the flattened parameters and BatchNorm buffers at every recorded epoch.
     record_sample_losses : bool
-        Keep per-sample train and test losses after every epoch.
+        Keep per-sample train and test losses at every recorded epoch.
+    record_every : int, default 1
+        Evaluate and record before training and after every ``record_every``-th epoch
+        (and after the last); 1 records every epoch.
     progress : bool or None
         Show a progress bar; ``None`` shows one only on a terminal.
     description : str, optional
@@ -202,25 +217,29 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     """
     check_bool("record_parameters", record_parameters)
     check_bool("record_sample_losses", record_sample_losses)
+    record_every = check_int("record_every", record_every, minimum=1)
     if progress is not None:
         check_bool("progress", progress)
-    device = torch.device(config.device)
+    device = torch.device(check_device_available(config.device, "config.device"))
     model.to(device)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(config, model.parameters())
     x_train, y_train = dataset.train_x, dataset.train_y
     n_train = len(x_train)
 
-    rows, parameters, train_losses, test_losses = [], [], [], []
+    rows, parameters, buffers, train_losses, test_losses = [], [], [], [], []
+    steps = steps_per_epoch(config, n_train)
 
     def record(epoch: int, lr: float) -> bool:
         train_loss, train_acc, train_each = evaluate(model, x_train, y_train)
         test_loss, test_acc, test_each = evaluate(model, dataset.test_x, dataset.test_y)
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             return False
-        rows.append((epoch, lr, train_loss, train_acc, test_loss, test_acc))
+        rows.append((epoch, epoch * steps, lr, train_loss, train_acc, test_loss,
+                     test_acc))
         if record_parameters:
-            parameters.append(helpers.flat_parameters.flatten_parameters(model))
+            parameters.append(flatten_parameters(model))
+            buffers.append(flatten_buffers(model))
         if record_sample_losses:
             train_losses.append(train_each)
             test_losses.append(test_each)
@@ -239,10 +258,12 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         if not _train_one_epoch(model, optimizer, x_train, y_train, config, generator, device):
             diverged_epoch = epoch
             break
+        if epoch % record_every and epoch != config.epochs:
+            continue
         if not record(epoch, lr):
             diverged_epoch = epoch
             break
-        bar.set_postfix(loss=f"{rows[-1][2]:.3g}", test_acc=f"{rows[-1][5]:.3f}")
+        bar.set_postfix(loss=f"{rows[-1][3]:.3g}", test_acc=f"{rows[-1][6]:.3f}")
     bar.close()
     seconds = time.perf_counter() - started
 
@@ -252,8 +273,8 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         # A start that is already non-finite (diverged_epoch 0) records no row: empty
         # arrays of the right width, not a crash in np.stack.
-        parameters=(_stack(parameters, helpers.flat_parameters.parameter_count(model))
-                    if record_parameters else None),
+        parameters=_stack(parameters, parameter_count(model)) if record_parameters else None,
+        buffers=_stack(buffers, buffer_count(model)) if record_parameters else None,
         train_sample_losses=_stack(train_losses, n_train) if record_sample_losses else None,
         test_sample_losses=(_stack(test_losses, len(dataset.test_x))
                             if record_sample_losses else None),
@@ -283,6 +304,20 @@ def _train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torc
         loss.backward()
         optimizer.step()
     return True
+
+
+def steps_per_epoch(config: TrainConfig, n_train: int) -> int:
+    """Optimizer steps in one epoch of ``n_train`` images at ``config.batch_size``.
+
+    Examples
+    --------
+    >>> steps_per_epoch(TrainConfig(batch_size=64), 300)
+    5
+    >>> steps_per_epoch(TrainConfig(batch_size=300), 300)
+    1
+    """
+    return len(_batches(torch.arange(check_int("n_train", n_train, minimum=1)),
+                        config.batch_size))
 
 
 def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
@@ -328,7 +363,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
     --------
     >>> result = train(TrainConfig(epochs=2, train_size=50), progress=False)
     >>> result.history.shape
-    (3, 6)
+    (3, 7)
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
@@ -351,7 +386,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
 def _result_arrays(result: TrainResult) -> tuple[dict[str, np.ndarray], dict]:
     arrays, columns = frame_arrays("history", result.history)
     arrays.update({f"state.{name}": value.numpy() for name, value in result.state.items()})
-    for name in ("parameters", "train_sample_losses", "test_sample_losses"):
+    for name in ("parameters", "buffers", "train_sample_losses", "test_sample_losses"):
         value = getattr(result, name)
         if value is not None:
             arrays[name] = value
@@ -363,7 +398,8 @@ def _result_arrays(result: TrainResult) -> tuple[dict[str, np.ndarray], dict]:
 def _result_from_artifact(config: TrainConfig, artifact) -> TrainResult:
     meta = artifact.meta
     optional = {name: np.asarray(artifact[name]) if name in artifact else None
-                for name in ("parameters", "train_sample_losses", "test_sample_losses")}
+                for name in ("parameters", "buffers", "train_sample_losses",
+                             "test_sample_losses")}
     return TrainResult(
         config=config,
         history=artifact.frame("history"),
@@ -423,9 +459,21 @@ def optima_configs(preset_name: str = "workshop", seeds: Iterable[int] | None = 
     if unknown:
         raise ValueError(f"per_optimum has unknown optimum kind(s) {unknown}; "
                          f"accepted: {list(OPTIMA)}")
-    return {(kind, seed): optimum_config(kind, preset_name, seed=seed,
-                                         **{**(overrides or {}), **per_optimum.get(kind, {})})
-            for kind in kinds for seed in seeds}
+    configs = {}
+    for kind in kinds:
+        fields = per_optimum.get(kind, {})
+        if not isinstance(fields, Mapping):
+            raise ValueError(f"{kind} must be a dict of configuration fields for the {kind} "
+                             f"optimum, e.g. {{'weight_decay': 1e-3}}; got {fields!r}")
+        for seed in seeds:
+            try:
+                configs[kind, seed] = optimum_config(kind, preset_name, seed=seed,
+                                                     **{**(overrides or {}), **fields})
+            except ValueError as error:
+                if not fields:
+                    raise
+                raise ValueError(f"{kind} (fields {dict(fields)}): {error}") from None
+    return configs
 
 
 def summarize(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
@@ -451,7 +499,7 @@ def histories(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
     """All learning curves in one long table: optimum, seed, epoch, lr, split, metric, value."""
     frames = []
     for (kind, seed), result in results.items():
-        long = result.history.melt(id_vars=["epoch", "lr"], var_name="measure")
+        long = result.history.melt(id_vars=["epoch", "steps", "lr"], var_name="measure")
         long[["split", "metric"]] = long["measure"].str.split("_", n=1, expand=True)
         frames.append(long.drop(columns="measure").assign(optimum=kind, seed=seed))
     return pd.concat(frames, ignore_index=True)

@@ -22,9 +22,43 @@ def test_good_vs_bad(gap, expected, absent):
     assert "99.9 % training" in text and "8.5 % on the test set" in text and "(10 %)" in text
 
 
-def test_return_distance_lists_every_optimum():
-    text = report.return_distance({"good": 0.9971, "bad": 0.5})
+@pytest.mark.parametrize(("falls", "size"), [
+    ({"good": 500.0, "bad": 120.0}, "falls by orders of magnitude"),
+    ({"good": 500.0, "bad": 12.0}, "falls by a factor of more than ten"),
+    ({"good": 50.0, "bad": 2.0}, "falls but less than tenfold for some"),
+    ({"good": 5.0, "bad": 2.0}, "falls less than tenfold"),
+])
+def test_return_distance_states_both_distance_and_loss(falls, size):
+    text = report.return_distance({"good": 0.9971, "bad": 0.5}, falls)
     assert "**99.7 %** (good), **50.0 %** (bad)" in text
+    assert size in text
+    assert f"**{falls['bad']:.3g}×** (bad)" in text
+
+
+def test_sample_counts():
+    text = report.sample_counts(4, 4, 40)
+    assert text.startswith("**657 rows per optimum**: the optimum itself, 16 jump points")
+    assert "640 retraining samples" in text
+    assert report.sample_counts(2, 3, 5).startswith("**37 rows per optimum**")
+
+
+@pytest.mark.parametrize(("star", "expected"), [
+    ({"good": 1.0, "bad": 0.9}, "one arm per direction around the optima"),
+    ({"good": 1.0, "bad": 0.3}, "around the good optimum"),
+    ({"good": 0.2, "bad": 0.3}, "do not keep to arms: no star score"),
+])
+def test_jump_and_retrain_summary_arms(star, expected):
+    text = report.jump_and_retrain_summary({"good": 0.99, "bad": 0.98}, {"good": 50.0, "bad": 3.0},
+                                           star, 0.2, {"jump & retrain": 0.1, "grid": 2.0})
+    assert expected in text
+    assert "median factor 3 to 50" in text and "99 %, 98 %" in text
+    assert "grid and naive sampling mostly see higher loss" in text
+
+
+def test_jump_and_retrain_summary_when_grid_is_lower():
+    text = report.jump_and_retrain_summary({"good": 0.99}, {"good": 50.0}, {"good": 1.0}, 0.2,
+                                           {"jump & retrain": 2.0, "grid": 0.1})
+    assert "is grid's, not J&R's, unlike in the paper" in text
 
 
 @pytest.mark.parametrize(("components", "disconnected"), [({"a": 1, "b": 1}, False),
@@ -153,3 +187,46 @@ def test_persistence_beside_paper():
     assert table.loc["Fig. 3A", "this run"] == "good: TP(H0) 0.5, test loss 0.25"
     assert table.loc["weight decay", "this run"] == "0: 1, 0.005: 2"
     assert list(table.columns) == ["paper (Horoi et al. 2022)", "this run"]
+
+
+def _summary(train_loss, test_loss, train_acc=(1.0, 1.0, 1.0), test_acc=(0.97, 0.95, 0.1)):
+    return pd.DataFrame({("train_loss", "mean"): train_loss, ("test_loss", "mean"): test_loss,
+                         ("train_accuracy", "mean"): train_acc,
+                         ("test_accuracy", "mean"): test_acc},
+                        index=["good", "bad", "memorization"])
+
+
+@pytest.mark.parametrize(("test_loss", "expected"), [
+    ((0.1, 0.3, 5.0), "settles higher than the good optimum's"),
+    ((0.3, 0.1, 5.0), "settles **no higher** than the good optimum's"),
+])
+def test_learning_curves_reading(test_loss, expected):
+    text = report.learning_curves_reading(_summary((0.01, 0.001, 0.002), test_loss))
+    assert expected in text and "lookup table" in text
+
+
+def test_learning_curves_reading_without_memorizing():
+    text = report.learning_curves_reading(_summary((0.01, 0.001, 2.0), (0.1, 0.3, 2.1)))
+    assert "lookup table" not in text
+
+
+@pytest.mark.parametrize(("train_acc", "test_acc", "expected"), [
+    ((1.0, 1.0, 1.0), (0.97, 0.95, 0.1), "All of them fit their training sets"),
+    ((1.0, 0.9, 1.0), (0.97, 0.95, 0.1), "- good, memorization fit their training sets"),
+    ((1.0, 1.0, 1.0), (0.93, 0.95, 0.1), "the bad one generalizes best (95.0 %"),
+    ((1.0, 1.0, 1.0), (0.97, 0.95, 0.5), "the good one generalizes best (97.0 % test accuracy)."),
+])
+def test_training_summary(train_acc, test_acc, expected):
+    text = report.training_summary(_summary((0, 0, 0), (0, 0, 0), train_acc, test_acc), 0.1)
+    assert expected in text
+    assert ("memorization one is near chance" in text) == (test_acc[2] < 0.15)
+
+
+def test_settings_orderings():
+    same = {"our_order": ["tsne", "phate", "pca"], "agree": 2, "total": 3}
+    other = {"our_order": ["phate", "tsne", "pca"], "agree": 3, "total": 3}
+    text = report.settings_orderings({"defaults": same, "tuned": other})
+    assert "- **defaults**: t-SNE > PHATE > PCA (2 of 3" in text
+    assert "**depends on the settings**" in text
+    assert "is the same under every setting" in report.settings_orderings(
+        {"defaults": same, "tuned": same})

@@ -209,10 +209,14 @@ def test_jump_that_is_already_non_finite_is_recorded(reference, optimum, tmp_pat
     np.testing.assert_array_equal(samples.parameters[1:], reference.parameters[same])
 
 
-def test_retrain_settings_apply_on_top_of_the_optimum(optimum):
+def test_retraining_keeps_the_optimums_own_optimizer(optimum):
+    """Seed 000 §3.1: retrain "with the original optimizer", at a small constant rate."""
     config = retrain_config(optimum, seed=3, epochs=7)
-    assert (config.lr, config.momentum, config.weight_decay, config.milestones) == (
-        0.001, 0.9, 1e-4, ())
+    own = optimum.config
+    assert (config.lr, config.milestones) == (0.001, ())
+    assert (config.optimizer, config.momentum, config.weight_decay, config.batch_size,
+            config.augment) == (own.optimizer, own.momentum, own.weight_decay,
+                                own.batch_size, own.augment)
     assert (config.epochs, config.seed) == (7, 3)
     assert (config.optimizer, config.batch_size, config.train_size) == (
         optimum.config.optimizer, optimum.config.batch_size, optimum.config.train_size)
@@ -438,3 +442,61 @@ def test_check_jump_and_retrain_fails_before_any_work() -> None:
     with pytest.raises(ValueError, match="epochs"):
         sampling.check_jump_and_retrain(epochs=0)
     assert sampling.check_jump_and_retrain()["step_sizes"] == (0.25, 0.5, 0.75, 1.0)
+
+
+# --- every stored sample can be re-evaluated -------------------------------------------
+
+
+def _reevaluated(optimum, samples, rows):
+    from helpers.sampling import sample_model
+
+    data = load_training_data(optimum.config)
+    for row in rows:
+        model = sample_model(optimum, samples, row)
+        train_loss, _, _ = evaluate(model, data.train_x, data.train_y)
+        test_loss, _, _ = evaluate(model, data.test_x, data.test_y)
+        yield row, train_loss, test_loss
+
+
+@pytest.mark.parametrize("sampler", ["jump_retrain", "grid", "naive"])
+def test_every_stored_sample_reproduces_its_recorded_losses(optimum, sampler):
+    if sampler == "jump_retrain":
+        samples = jump_and_retrain(optimum, seeds=[0, 1], step_sizes=[0.5], epochs=3,
+                                   retrain={"lr": 0.05}, progress=False)
+    elif sampler == "grid":
+        samples = grid_sample(optimum, n_points=8, extent=0.5, record_parameters=True)
+    else:
+        samples = naive_sample(optimum, n_points=4, step_sizes=[0.25, 0.5],
+                               record_parameters=True)
+    assert samples.buffers.shape == (len(samples), samples.buffers.shape[1])
+    assert samples.buffers.shape[1] > 0  # the WRN has BatchNorm
+    n = len(samples)
+    for row, train_loss, test_loss in _reevaluated(optimum, samples, [0, 1, n // 2, n - 1]):
+        recorded = samples.table.iloc[row]
+        assert train_loss == pytest.approx(recorded["train_loss"], rel=1e-5), row
+        assert test_loss == pytest.approx(recorded["test_loss"], rel=1e-5), row
+
+
+def test_without_the_recorded_running_statistics_the_losses_differ(optimum):
+    """The check above is not vacuous: the optimum's statistics give other losses."""
+    samples = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=3,
+                               retrain={"lr": 0.05}, progress=False)
+    model = optimum.model()
+    load_flat_parameters(model, samples.parameters[-1])
+    data = load_training_data(optimum.config)
+    loss, _, _ = evaluate(model, data.train_x, data.train_y)
+    assert loss != pytest.approx(samples.table["train_loss"].iloc[-1], rel=1e-5)
+
+
+def test_steps_per_sample_spaces_samples_by_optimizer_steps(optimum):
+    full_batch = optimum.config.replace(batch_size=optimum.config.train_size)
+    fake = type(optimum)(full_batch, optimum.history, optimum.state)
+    samples = jump_and_retrain(fake, seeds=[0], step_sizes=[0.5], epochs=2,
+                               steps_per_sample=3, progress=False)
+    run = samples.table[samples.table["kind"] != "optimum"]
+    assert run["epoch"].tolist() == [0, 3, 6]  # one step per epoch: 3 epochs per sample
+    assert run["steps"].tolist() == [0, 3, 6]
+    assert samples.runs[["epochs_per_sample", "steps_per_sample"]].values.tolist() == [[3, 3]]
+    plain = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2, progress=False)
+    steps = plain.runs["steps_per_sample"].iloc[0]
+    assert plain.table["steps"].tolist()[1:] == [0, steps, 2 * steps]
