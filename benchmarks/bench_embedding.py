@@ -136,7 +136,7 @@ def bench_memmap(columns: int, directory: str | None) -> None:
         X = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, columns))
         # Time the pass over X apart from PHATE by wrapping the module's Gram pass.
         gram_seconds = []
-        original = helpers.embedding.gram_matrices
+        original = helpers.distances.gram_matrices
 
         def timed_gram_pass(*args, **kwargs):
             began = time.perf_counter()
@@ -145,14 +145,14 @@ def bench_memmap(columns: int, directory: str | None) -> None:
             finally:
                 gram_seconds.append(time.perf_counter() - began)
 
-        helpers.embedding.gram_matrices = timed_gram_pass
+        helpers.distances.gram_matrices = timed_gram_pass
         print(f"load average before: {os.getloadavg()[0]:.1f}")
         tracemalloc.start()
         began = time.perf_counter()
         try:
             result = embed(X, "phate", "cosine")
         finally:
-            helpers.embedding.gram_matrices = original
+            helpers.distances.gram_matrices = original
         seconds = time.perf_counter() - began
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

@@ -203,10 +203,10 @@ class WorkStarted(RuntimeError):
 #: The calls that start a chapter's long work (training, sampling, embedding, sweeps).
 #: :func:`check_parameters` stops at the first of them: every parameter must have been
 #: checked before.
-WORK = ("helpers.train.fit", "helpers.train.train", "helpers.sampling.fit",
+WORK = ("helpers.train.fit", "helpers.train.train", "helpers.train.fit",
         "helpers.sampling.jump_and_retrain", "helpers.sampling.grid_sample",
         "helpers.sampling.naive_sample", "helpers.embedding.embed",
-        "helpers.quality.compare_embeddings", "helpers.quality.phate_neighbourhoods",
+        "helpers.comparison.compare_embeddings", "helpers.comparison.phate_neighbourhoods",
         "helpers.pipeline.compute_features", "helpers.pipeline.feature_sweep",
         "helpers.sweep.run_sweep")
 

@@ -239,11 +239,11 @@ def embedding_panels(embeddings: dict[Any, Any], table: pd.DataFrame) -> pd.Data
     embeddings : mapping
         Panel key to coordinates: an :class:`helpers.embedding.Embedding` or an array of
         shape ``(len(table), 2)`` or more (the first two columns are drawn). A key
-        ``(method, metric)``, as in :func:`helpers.quality.compare_embeddings`, is
+        ``(method, metric)``, as in :func:`helpers.comparison.compare_embeddings`, is
         named like "PHATE · cosine" (a linear method by its name alone); any other key
         by ``str(key)``.
     table : pandas.DataFrame
-        One row per point (e.g. a :class:`helpers.sampling.Samples` table), row ``i``
+        One row per point (e.g. a :class:`helpers.sample_table.Samples` table), row ``i``
         for coordinate row ``i``.
 
     Returns

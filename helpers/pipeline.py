@@ -174,7 +174,7 @@ class FeatureTask:
         set_(self, "retrain", dict(resolved))
         set_(self, "retrain_items", tuple(sorted(
             (k, tuple(v) if isinstance(v, tuple | list) else v) for k, v in resolved.items())))
-        check_choice("normalization", self.normalization, helpers.sampling.NORMALIZATIONS)
+        check_choice("normalization", self.normalization, helpers.directions.NORMALIZATIONS)
         check_choice("filtration", self.filtration, FILTRATIONS)
         check_choice("potential_metric", self.potential_metric, METRICS)
         set_(self, "random_state", check_int("random_state", self.random_state, minimum=0))
@@ -234,7 +234,7 @@ class LandscapeFeatures:
     Attributes
     ----------
     samples : pandas.DataFrame
-        The J&R sample table (:class:`helpers.sampling.Samples`), one row per vertex,
+        The J&R sample table (:class:`helpers.sample_table.Samples`), one row per vertex,
         with the PHATE coordinates ``x, y`` and the filtration ``value`` of each.
     graph : scipy.sparse.csr_matrix
         The kNN graph on potential distances; row ``i`` is sample ``i``.

@@ -15,16 +15,15 @@ from scipy.stats import kendalltau
 
 from helpers import charts
 from helpers.artificial_tree import artificial_tree
-from helpers.quality import (
+from helpers.comparison import (
     PUBLISHED_DEMAP,
     check_comparison,
     compare_embeddings,
     comparison_table,
     ordering_agreement,
     phate_neighbourhoods,
-    trajectory_continuity,
-    trajectory_ids,
 )
+from helpers.quality import trajectory_continuity, trajectory_ids
 
 # --- the artificial tree ---------------------------------------------------------------
 

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from helpers import report
-from helpers.report import (
+from helpers.statistics import CorrelationResult, correlation_test, partial_correlation_test
+from helpers.verdicts import (
     CORRELATION_OUTCOMES,
     ORDERING_OUTCOMES,
     correlation_outcome,
@@ -20,7 +21,6 @@ from helpers.report import (
     ordering_verdict,
     relation_outcome,
 )
-from helpers.statistics import CorrelationResult, correlation_test, partial_correlation_test
 
 BASE = CorrelationResult(method="spearman", statistic=0.5, n=48, p_value=0.001,
                          p_method="monte-carlo", n_permutations=9999, alternative="two-sided",

@@ -10,19 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+import helpers.sample_table as sample_table
 import helpers.sampling as sampling
 from helpers.cache import ArtifactCache
 from helpers.config import TrainConfig
 from helpers.directions import random_direction
 from helpers.flat_parameters import flatten_parameters, load_flat_parameters
-from helpers.sampling import (
-    COLUMNS,
-    grid_sample,
-    grid_shape,
-    jump_and_retrain,
-    naive_sample,
-    retrain_config,
-)
+from helpers.sample_table import COLUMNS, METRICS
+from helpers.sampling import grid_sample, grid_shape, jump_and_retrain, naive_sample, retrain_config
 from helpers.train import evaluate, fit, load_training_data, train
 
 CONFIG = TrainConfig(train_size=60, epochs=3, batch_size=32)
@@ -91,7 +86,7 @@ def test_jump_and_retrain_table_layout(reference, optimum):
                 for seed in (0, 1) for step in (0.5, 1.0) for epoch in (0, 1, 2)]
     assert list(zip(runs["seed"], runs["step_size"], runs["epoch"], strict=True)) == expected
     assert (runs["kind"] == np.where(runs["epoch"] == 0, "jump", "retrain")).all()
-    assert not table["diverged"].any() and np.isfinite(table[list(sampling.METRICS)]).all().all()
+    assert not table["diverged"].any() and np.isfinite(table[list(METRICS)]).all().all()
     assert reference.runs["diverged_epoch"].tolist() == [-1] * 4
     assert reference.runs["epochs_kept"].tolist() == [3] * 4
     assert reference.seconds > 0
@@ -188,7 +183,7 @@ def test_diverging_retrain_is_recorded_not_raised(optimum, tmp_path):
     kept = samples.table.iloc[1:]
     assert kept["epoch"].tolist() == list(range(run["diverged_epoch"]))
     assert kept["diverged"].all() and not samples.table.loc[0, "diverged"]
-    assert np.isfinite(kept[list(sampling.METRICS)]).all().all()
+    assert np.isfinite(kept[list(METRICS)]).all().all()
     assert samples.parameters.shape[0] == len(samples.table)
     assert np.isfinite(samples.parameters).all()
 
@@ -204,8 +199,8 @@ def test_jump_that_is_already_non_finite_is_recorded(reference, optimum, tmp_pat
     # The healthy retrain is untouched by its diverged neighbour.
     same = reference.table.index[(reference.table["seed"] == 0)
                                  & (reference.table["step_size"] == 0.5)]
-    np.testing.assert_array_equal(samples.table.iloc[1:][list(sampling.METRICS)].to_numpy(),
-                                  reference.table.loc[same, list(sampling.METRICS)].to_numpy())
+    np.testing.assert_array_equal(samples.table.iloc[1:][list(METRICS)].to_numpy(),
+                                  reference.table.loc[same, list(METRICS)].to_numpy())
     np.testing.assert_array_equal(samples.parameters[1:], reference.parameters[same])
 
 
@@ -346,7 +341,7 @@ def test_naive_sample_matches_jump_points(reference, optimum, tmp_path):
     assert list(zip(naive["seed"], naive["step_size"], strict=True)) == [
         (0, 0.5), (0, 1.0), (1, 0.5), (1, 1.0)]
     jumps = reference.table[reference.table["kind"] == "jump"]
-    for metric in sampling.METRICS:
+    for metric in samples.METRICS:
         np.testing.assert_allclose(naive[metric], jumps[metric], rtol=1e-5)
 
 
@@ -394,7 +389,7 @@ def test_naive_parameters_pair_with_rows(optimum, dataset, tmp_path) -> None:
 
 
 def test_retraining_summary_measures_distances_from_the_matrix(reference) -> None:
-    summary = sampling.retraining_summary(reference)
+    summary = sample_table.retraining_summary(reference)
     assert len(summary) == len(SMALL["seeds"]) * len(SMALL["step_sizes"])
     theta = np.asarray(reference.parameters[0], dtype=np.float64)
     for _, row in summary.iterrows():
@@ -421,13 +416,13 @@ def test_star_score_separates_arms_from_mixed_seeds() -> None:
     table = pd.DataFrame({"kind": ["optimum"] + ["retrain"] * len(seeds),
                           "seed": np.r_[-1, seeds], "step_size": np.r_[0.0, steps]})
     coordinates = np.r_[[[0.0, 0.0]], arms]
-    assert sampling.star_score(table, coordinates) == 1.0
+    assert sample_table.star_score(table, coordinates) == 1.0
     # Blobs placed at random: the nearest other retrain is rarely of the same seed.
     centres = np.repeat(rng.normal(0, 3, (16, 2)), 10, axis=0)
     scattered = np.r_[[[0.0, 0.0]], centres + rng.normal(0, 0.01, centres.shape)]
-    assert sampling.star_score(table, scattered) < 0.5
+    assert sample_table.star_score(table, scattered) < 0.5
     with pytest.raises(ValueError, match="coordinates"):
-        sampling.star_score(table, coordinates[:5])
+        sample_table.star_score(table, coordinates[:5])
 
 
 @pytest.mark.parametrize(("n", "expected"), [(337, 336), (27, 27), (641, 640), (9, 8)])
@@ -448,7 +443,7 @@ def test_check_jump_and_retrain_fails_before_any_work() -> None:
 
 
 def _reevaluated(optimum, samples, rows):
-    from helpers.sampling import sample_model
+    from helpers.sample_table import sample_model
 
     data = load_training_data(optimum.config)
     for row in rows:
