@@ -71,7 +71,7 @@ SUMMARY_FIELDS = (
     "total_persistence_h0", "total_persistence_h1", "average_persistence",
     "n_saddles", "n_minima", "n_h0_finite", "n_h0_infinite", "n_h1_finite", "n_h1_infinite",
     "n_samples", "n_edges", "n_components", "knn_used", "phate_t", "phate_components",
-    "diverged_retrains", "seconds_training", "seconds_sampling", "seconds_embedding",
+    "diverged_retrains", "steps_per_sample", "seconds_training", "seconds_sampling", "seconds_embedding",
     "seconds_topology",
 )
 
@@ -340,6 +340,7 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
         "phate_t": int(embedded.diagnostics["t"]),
         "phate_components": int(embedded.diagnostics["n_connected_components"]),
         "diverged_retrains": int((samples.runs["diverged_epoch"] >= 0).sum()),
+        "steps_per_sample": int(samples.runs["steps_per_sample"].iloc[0]),
         "seconds_training": float(seconds_training),
         "seconds_sampling": float(samples.runs["seconds"][~samples.runs["from_cache"]].sum()),
         "seconds_embedding": float(seconds_embedding),

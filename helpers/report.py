@@ -199,6 +199,9 @@ def star_scores(star: Mapping[str, float], chance: float,
         "among the *other* retrains one of the same seed? (1: each seed keeps to its own arm; "
         f"about {chance:.2f} here if retrains were placed at random.) This run: "
         + ", ".join(f"**{s:.2f}** ({k})" for k, s in star.items()) + "."
+        + (" The score is within 0.1 for every optimum: it shows that J&R samples form "
+           "arms, but it does **not** tell the optima apart."
+           if len(star) > 1 and max(star.values()) - min(star.values()) < 0.1 else "")
         + ("" if max(components.values()) == 1 else
            " **The kNN graph is disconnected** for "
            + ", ".join(k for k, n in components.items() if n > 1)

@@ -385,3 +385,10 @@ def test_settings_orderings():
     assert "**depends on the settings**" in text
     assert "is the same under every setting" in report.settings_orderings(
         {"defaults": same, "tuned": same})
+
+
+@pytest.mark.parametrize(("star", "discriminates"), [({"a": 1.0, "b": 0.98}, False),
+                                                    ({"a": 1.0, "b": 0.6}, True)])
+def test_star_scores_say_when_they_do_not_discriminate(star, discriminates):
+    text = report.star_scores(star, 0.2, {"a": 1, "b": 1})
+    assert ("does **not** tell the optima apart" in text) != discriminates
