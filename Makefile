@@ -43,7 +43,7 @@ lint: $(STAMP)
 chapter: $(STAMP)
 	$(PY) -m helpers run-chapter $(CH) $(P)
 
-# Timings: make bench B=foundation (or evaluate, sampling, embedding, topology, sweep)
+# Timings: make bench B=foundation (or evaluate, sampling, embedding, topology, sweep, lr)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_$(B).py
 

@@ -71,7 +71,8 @@ SUMMARY_FIELDS = (
     "total_persistence_h0", "total_persistence_h1", "average_persistence",
     "n_saddles", "n_minima", "n_h0_finite", "n_h0_infinite", "n_h1_finite", "n_h1_infinite",
     "n_samples", "n_edges", "n_components", "knn_used", "phate_t", "phate_components",
-    "diverged_retrains", "steps_per_sample", "seconds_training", "seconds_sampling", "seconds_embedding",
+    "diverged_retrains", "steps_per_sample", "seconds_training", "seconds_sampling",
+    "seconds_embedding",
     "seconds_topology",
 )
 
