@@ -246,6 +246,15 @@ def check_parameters(chapter: str, parameters: dict[str, Any] | None = None) -> 
     def stop(*args: Any, **kwargs: Any) -> None:
         raise WorkStarted
 
+    import pkgutil
+
+    import helpers
+
+    # Import every helpers module first: one imported while a function is replaced would
+    # keep the replacement (``from helpers.train import fit``) after it is restored.
+    for module in pkgutil.iter_modules(helpers.__path__):
+        if module.name not in ("__main__", "sphinx_vega"):
+            importlib.import_module(f"helpers.{module.name}")
     originals = []
     for path in WORK:
         module_name, name = path.rsplit(".", 1)

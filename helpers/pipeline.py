@@ -167,11 +167,16 @@ class FeatureTask:
         if refused:
             raise ValueError(f"retrain has field(s) {refused} that a retraining cannot "
                              f"change; accepted: {list(helpers.sampling.RETRAIN_FIELDS)}")
-        resolved = {**helpers.presets.DEFAULT_RETRAIN, **retrain}
         try:  # the values, checked by the configuration they will become
-            self.config.replace(**resolved, epochs=self.epochs)
+            used = self.config.replace(**{**helpers.presets.DEFAULT_RETRAIN, **retrain},
+                                       epochs=self.epochs)
         except ValueError as error:
             raise ValueError(f"retrain: {error}") from None
+        # What retraining uses, as far as it differs from the optimum's own settings: a
+        # value spelled out equal to the optimum's makes the same task and cache key.
+        resolved = {k: getattr(used, k) for k in helpers.sampling.RETRAIN_FIELDS
+                    if k in helpers.presets.DEFAULT_RETRAIN
+                    or getattr(used, k) != getattr(self.config, k)}
         set_(self, "retrain", dict(resolved))
         set_(self, "retrain_items", tuple(sorted(
             (k, tuple(v) if isinstance(v, tuple | list) else v) for k, v in resolved.items())))

@@ -75,3 +75,21 @@ def test_cuda_without_a_gpu_is_refused_naming_device(capsys, tmp_path):
                            "--output-dir", str(tmp_path)])
     error = capsys.readouterr().err
     assert status == 2 and "device 'cuda' is not available" in error and "'cpu'" in error
+
+
+def test_checking_leaves_every_function_in_place():
+    import importlib
+
+    def current():
+        return {path: getattr(importlib.import_module(path.rsplit(".", 1)[0]),
+                              path.rsplit(".", 1)[1]) for path in chapters.WORK}
+
+    before = current()
+    for chapter in ("01", "04"):
+        chapters.check_parameters(chapter, {})
+    assert current() == before
+    import helpers.sampling
+    import helpers.train
+
+    assert helpers.sampling.fit is helpers.train.fit is before["helpers.train.fit"]
+    assert before["helpers.train.fit"].__name__ == "fit"

@@ -174,9 +174,10 @@ def test_settings_are_checked_when_the_task_is_made():
 
 def test_equal_settings_make_equal_tasks_and_keys():
     a = FeatureTask(TINY, retrain={"lr": 0.001})
-    b = FeatureTask(TINY, retrain={"lr": 0.001, "momentum": 0.9})  # the default, spelled out
+    b = FeatureTask(TINY, retrain={"lr": 0.001, "momentum": TINY.momentum})  # the optimum's own
     assert a == b and hash(a) == hash(b) and a.to_dict() == b.to_dict()
     assert FeatureTask(TINY, retrain={"lr": 0.01}) != a
+    assert FeatureTask(TINY, retrain={"momentum": 0.5}) != a  # an override is a new task
     assert a.replace(knn=5).to_dict()["knn"] == 5
 
 
