@@ -1,10 +1,24 @@
-"""The artifact store: computed once, verified on every read, never read half-written.
+"""The artifact store: computed once, checked when read, never read half-written.
 
 An artifact is a folder ``<root>/<namespace>/<key>/`` holding one ``.npy`` file per
 array and a ``meta.json`` that records each file's size and SHA-256, the fields the
 key was made from, and free-form metadata. It is built in a temporary folder beside
 its final place and renamed into place only when complete, so an interrupted
 computation leaves nothing that could be mistaken for a result.
+
+When checksums are compared:
+
+- :meth:`ArtifactCache.load` (and so :meth:`ArtifactCache.get_or_compute`) hashes
+  every file of the artifact; a damaged artifact is deleted and recomputed.
+- ``artifact[name]`` for an array under :data:`MMAP_BYTES` reads the file once,
+  hashes the very bytes it read and returns them as a read-only array; later requests
+  return that same in-memory array, which later changes to the file cannot reach.
+- A memory-mapped array (``artifact[name]`` at :data:`MMAP_BYTES` or more, and
+  :meth:`Artifact.memmap`) is read lazily from the file, page by page, so no single
+  read can be checked cheaply. Its file is hashed by the load and again at *every
+  later request* for it. Damage to the file after a request is caught by the next
+  request or load, which raise :class:`DamagedArtifactError` (and delete the
+  artifact); an array already handed out reads the damaged bytes until then.
 
 The key hashes the configuration *and* the code that computes the artifact
 (:func:`code_version`): editing the training loop invalidates every cached training
@@ -33,6 +47,7 @@ import dataclasses
 import hashlib
 import importlib
 import inspect
+import io
 import json
 import os
 import shutil
@@ -48,7 +63,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-# Arrays at least this large are memory-mapped on load instead of read into RAM.
+#: Arrays at least this large (bytes of their ``.npy`` file) are memory-mapped on
+#: request instead of read into memory.
 MMAP_BYTES = 64 * 2**20
 _META = "meta.json"
 _FORMAT = 1
@@ -220,9 +236,16 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a value of type {type(value).__name__} as JSON")
 
 
+class DamagedArtifactError(OSError):
+    """A stored file no longer matches the checksum recorded when it was written."""
+
+
 @dataclass
 class Artifact:
     """A stored artifact: named arrays plus JSON metadata.
+
+    Made by :meth:`ArtifactCache.load`. ``artifact[name]`` returns an array, checked
+    against its recorded SHA-256 as the module docstring describes.
 
     Attributes
     ----------
@@ -237,25 +260,66 @@ class Artifact:
     path: Path
     meta: dict[str, Any]
     from_cache: bool
-    _names: tuple[str, ...] = ()
+    _files: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _loaded: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # Files hashed by the load and not requested since: a first request for a memory map
+    # need not hash them again.
+    _hashed_by_load: set[str] = field(default_factory=set, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         """Names of the stored arrays."""
-        return self._names
+        return tuple(self._files)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._names
+        return name in self._files
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._names:
-            raise KeyError(f"artifact has no array {name!r}; it has {list(self._names)}")
-        if name not in self._loaded:
-            file = self.path / f"{name}.npy"
-            mmap = "r" if file.stat().st_size >= MMAP_BYTES else None
-            self._loaded[name] = np.load(file, mmap_mode=mmap, allow_pickle=False)
-        return self._loaded[name]
+        self._check_name(name)
+        return self._array(name, mmap=self._files[name]["bytes"] >= MMAP_BYTES)
+
+    def memmap(self, name: str) -> np.memmap:
+        """The array memory-mapped (read-only) whatever its size.
+
+        For matrices read by rows that must never be in memory twice. Checked like
+        every memory-mapped array: hashed by the load and at every later request.
+        """
+        self._check_name(name)
+        return self._array(name, mmap=True)
+
+    def _check_name(self, name: str) -> None:
+        if name not in self._files:
+            raise KeyError(f"artifact has no array {name!r}; it has {list(self._files)}")
+
+    def _array(self, name: str, mmap: bool) -> np.ndarray:
+        loaded = self._loaded.get(name)
+        if loaded is not None and not isinstance(loaded, np.memmap) and not mmap:
+            return loaded  # already in memory, checked when it was read
+        file = self.path / f"{name}.npy"
+        first_request = name in self._hashed_by_load
+        self._hashed_by_load.discard(name)
+        if mmap:
+            if not first_request:
+                self._verify(name, file.stat().st_size, _sha256(file))
+            if not isinstance(loaded, np.memmap):
+                loaded = np.load(file, mmap_mode="r", allow_pickle=False)
+                self._loaded[name] = loaded
+            return loaded
+        data = file.read_bytes()
+        self._verify(name, len(data), hashlib.sha256(data).hexdigest())
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+        array.flags.writeable = False  # what later requests return must stay what was checked
+        self._loaded[name] = array
+        return array
+
+    def _verify(self, name: str, size: int, digest: str) -> None:
+        expected = self._files[name]
+        if size != expected["bytes"] or digest != expected["sha256"]:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise DamagedArtifactError(
+                f"{self.path / (name + '.npy')} no longer matches the checksum recorded when "
+                "it was written; the artifact was deleted and the next get_or_compute "
+                "recomputes it")
 
     def frame(self, prefix: str) -> pd.DataFrame:
         """Rebuild a table saved with :func:`frame_arrays` under ``prefix``."""
@@ -335,8 +399,8 @@ class ArtifactCache:
     def load(self, namespace: str, key: str) -> Artifact | None:
         """The artifact if it exists and every file checks out, else ``None``.
 
-        A damaged artifact (missing file, wrong size or checksum, unreadable
-        metadata) is deleted so that it is recomputed.
+        Every file is hashed. A damaged artifact (missing file, wrong size or
+        checksum, unreadable metadata) is deleted so that it is recomputed.
         """
         folder = self.path(namespace, key)
         try:
@@ -353,7 +417,7 @@ class ArtifactCache:
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return Artifact(folder, record["meta"], True, tuple(files))
+        return Artifact(folder, record["meta"], True, dict(files), _hashed_by_load=set(files))
 
     @contextlib.contextmanager
     def writing(self, namespace: str, key: str,

@@ -1,8 +1,11 @@
 """Altair chart specs of the book: learning curves, retraining curves, embeddings.
 
-Every function returns an Altair chart sized to fit the page column; persistence
-diagrams and merge trees are in :mod:`helpers.topology_charts`. Charts render with no
-internet connection once :func:`helpers.render.enable` has run.
+Every function returns an Altair chart that fits the page column
+(:data:`helpers.render.PAGE_WIDTH` pixels, legends included): charts of several panels
+narrow their panels (:func:`fit_width`) or wrap them onto more lines (:func:`row`) as
+the page needs. Persistence diagrams and merge trees are in
+:mod:`helpers.topology_charts`. Charts render with no internet connection once
+:func:`helpers.render.enable` has run.
 
 Examples
 --------
@@ -11,15 +14,21 @@ Examples
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from helpers.checks import check_choice
+from helpers.checks import check_choice, check_int
 from helpers.config import OPTIMA
 from helpers.embedding import LINEAR_METHODS, METHOD_LABELS
+from helpers.render import PAGE_WIDTH, chart_size
+
+ChartT = TypeVar("ChartT", bound=alt.TopLevelMixin)
 
 #: One colour per optimum kind, in :data:`helpers.config.OPTIMA` order.
 _PALETTE = dict(zip(OPTIMA, ("#1b9e77", "#d95f02", "#7570b3"), strict=True))
@@ -31,8 +40,64 @@ def optimum_color(title: str = "optimum") -> alt.Color:
                      scale=alt.Scale(domain=list(OPTIMA), range=list(_PALETTE.values())))
 
 
+def fit_width(build: Callable[[int], ChartT], width: int, columns: int, *,
+              page_width: int = PAGE_WIDTH, minimum: int = 60) -> ChartT:
+    """``build(w)`` for the widest panel width ``w <= width`` at which it fits the page.
+
+    The chart is measured as drawn (:func:`helpers.render.chart_size`: axes, legends,
+    titles and spacing included); when it is wider than ``page_width``, each of the
+    ``columns`` panels of its widest line gives up an equal share of the excess and it
+    is built again.
+
+    Parameters
+    ----------
+    build : callable
+        ``build(panel_width)`` returns the chart.
+    width : int
+        The panel width wanted, in pixels (the largest used).
+    columns : int
+        Panels side by side in the chart's widest line.
+    page_width : int, default :data:`helpers.render.PAGE_WIDTH`
+    minimum : int, default 60
+        Narrowest panel accepted.
+
+    Returns
+    -------
+    chart
+        What ``build`` returned, no wider than ``page_width``.
+
+    Raises
+    ------
+    ValueError
+        If the chart cannot fit with panels at least ``minimum`` wide.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"x": [1, 2], "panel": ["a", "b"]})
+    >>> def build(w):
+    ...     return alt.Chart(data).mark_point().encode(x="x:Q").properties(width=w).facet(
+    ...         column="panel:N")
+    >>> chart = fit_width(build, 400, columns=2)
+    >>> chart.to_dict()["spec"]["width"] < 400
+    True
+    """
+    width = check_int("width", width, minimum=1)
+    columns = check_int("columns", columns, minimum=1)
+    chart = build(width)
+    for _ in range(4):  # tick labels may change with the width: converge in a few steps
+        total = chart_size(chart)[0]
+        if total <= page_width:
+            return chart
+        width -= math.ceil((total - page_width) / columns)
+        if width < minimum:
+            break
+        chart = build(width)
+    raise ValueError(f"columns: {columns} panels side by side do not fit {page_width} px "
+                     f"with panels at least {minimum} px wide; use fewer columns")
+
+
 def learning_curves(history: pd.DataFrame, metric: str = "loss", log_loss: bool = True,
-                    width: int = 300, height: int = 220) -> alt.Chart:
+                    width: int = 280, height: int = 220) -> alt.FacetChart:
     """Train and test curves of each optimum and seed, side by side.
 
     Parameters
@@ -43,6 +108,8 @@ def learning_curves(history: pd.DataFrame, metric: str = "loss", log_loss: bool 
     metric : {"loss", "accuracy"}
     log_loss : bool
         Logarithmic y axis for the loss (memorization drives it towards 0).
+    width, height : int
+        Size of one panel in pixels; panels narrow to fit the page (:func:`fit_width`).
 
     Notes
     -----
@@ -51,24 +118,29 @@ def learning_curves(history: pd.DataFrame, metric: str = "loss", log_loss: bool 
     """
     check_choice("metric", metric, ("loss", "accuracy"))
     data = history[history["metric"] == metric]
-    pick = alt.selection_point(fields=["optimum"], bind="legend")
     scale = alt.Scale(type="log") if (metric == "loss" and log_loss) else alt.Scale(zero=False)
-    return (
-        alt.Chart(data)
-        .mark_line(strokeWidth=1.5)
-        .encode(
-            x=alt.X("epoch:Q", title="epoch"),
-            y=alt.Y("value:Q", title=metric, scale=scale),
-            color=optimum_color(),
-            detail="seed:N",
-            opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
-            tooltip=["optimum:N", "seed:N", "epoch:Q", alt.Tooltip("value:Q", format=".4g")],
+
+    def build(panel_width: int) -> alt.FacetChart:
+        pick = alt.selection_point(fields=["optimum"], bind="legend")
+        return (
+            alt.Chart(data)
+            .mark_line(strokeWidth=1.5)
+            .encode(
+                x=alt.X("epoch:Q", title="epoch"),
+                y=alt.Y("value:Q", title=metric, scale=scale),
+                color=optimum_color().legend(orient="bottom"),  # under both panels
+                detail="seed:N",
+                opacity=alt.condition(pick, alt.value(0.9), alt.value(0.08)),
+                tooltip=["optimum:N", "seed:N", "epoch:Q",
+                         alt.Tooltip("value:Q", format=".4g")],
+            )
+            .properties(width=panel_width, height=height)
+            .facet(column=alt.Column("split:N", title=None, sort=["train", "test"]))
+            .add_params(pick)
+            .properties(title=f"{metric} during training (click the legend to filter)")
         )
-        .properties(width=width, height=height)
-        .facet(column=alt.Column("split:N", title=None, sort=["train", "test"]))
-        .add_params(pick)
-        .properties(title=f"{metric} during training (click the legend to filter)")
-    )
+
+    return fit_width(build, width, columns=data["split"].nunique() or 1)
 
 
 def final_accuracy(summary: pd.DataFrame) -> alt.LayerChart:
@@ -102,12 +174,13 @@ def final_accuracy(summary: pd.DataFrame) -> alt.LayerChart:
 
 
 def retraining_curves(table: pd.DataFrame, metric: str = "train_loss",
-                      width: int = 220, height: int = 180) -> alt.FacetChart:
+                      width: int = 150, height: int = 180) -> alt.FacetChart:
     """Loss (or accuracy) against optimizer steps since the jump, one line per seed,
     coloured by step size.
 
     ``table`` is a jump-and-retrain sample table with an ``optimum`` column (one facet
-    each); the optimum's own value is drawn as a dashed rule.
+    each, side by side, narrowed to fit the page: :func:`fit_width`); the optimum's own
+    value is drawn as a dashed rule.
     """
     check_choice("metric", metric, ("train_loss", "train_accuracy", "test_loss", "test_accuracy"))
     log = metric.endswith("loss")
@@ -118,27 +191,33 @@ def retraining_curves(table: pd.DataFrame, metric: str = "train_loss",
         x=alt.X("steps:Q", title="optimizer steps since the jump"),
         y=alt.Y(f"{metric}:Q", title=metric.replace("_", " "),
                 scale=alt.Scale(type="log") if log else alt.Scale(zero=False)),
-        color=alt.Color("step_size:O", title="step size", scale=alt.Scale(scheme="viridis")),
+        color=alt.Color("step_size:O", title="step size", scale=alt.Scale(scheme="viridis"),
+                        legend=alt.Legend(orient="bottom")),  # under the panels: wider panels
         detail="run:N",
         tooltip=["optimum:N", "seed:N", "step_size:Q", "epoch:Q", "steps:Q",
                  alt.Tooltip(f"{metric}:Q", format=".4g")],
     )
     rule = alt.Chart().transform_filter("datum.kind == 'optimum'").mark_rule(
         strokeDash=[4, 3], color="black").encode(y=f"{metric}:Q")
-    return (alt.layer(lines, rule, data=data).properties(width=width, height=height)
-            .facet(column=alt.Column("optimum:N", sort=list(OPTIMA), title=None))
-            .resolve_scale(y="independent")
-            .properties(title=f"{metric.replace('_', ' ')} while retraining after each jump"))
+
+    def build(panel_width: int) -> alt.FacetChart:
+        return (alt.layer(lines, rule, data=data).properties(width=panel_width, height=height)
+                .facet(column=alt.Column("optimum:N", sort=list(OPTIMA), title=None))
+                .resolve_scale(y="independent")
+                .properties(title=f"{metric.replace('_', ' ')} while retraining after each jump"))
+
+    return fit_width(build, width, columns=max(data["optimum"].nunique(), 1))
 
 
-def trajectories(points: pd.DataFrame, title: str = "", width: int = 260,
-                 height: int = 260) -> alt.LayerChart:
+def trajectories(points: pd.DataFrame, title: str = "", width: int = 230,
+                 height: int = 230) -> alt.LayerChart:
     """Embedded J&R samples as in Horoi et al. (2022), Fig. 2, bottom row.
 
     ``points`` is a sample table with embedding coordinates ``x`` and ``y``.
     Retraining trajectories are coloured by seed, fading towards white as retraining
     proceeds; jump-init points are diamonds coloured by step size; the optimum is a
-    black star. Hover for seed, step size, epoch and loss.
+    black star. Hover for seed, step size, epoch and loss. At the default size, with its
+    legends, two fit side by side on the page (:func:`row`).
     """
     tooltip = ["seed:N", "step_size:Q", "epoch:Q", alt.Tooltip("train_loss:Q", format=".4g")]
     axis = dict(axis=None)
@@ -164,13 +243,19 @@ def trajectories(points: pd.DataFrame, title: str = "", width: int = 260,
                                                        ).resolve_scale(color="shared")
 
 
-def landscape_points(points: pd.DataFrame, title: str = "", width: int = 240,
-                     height: int = 240) -> alt.LayerChart:
-    """Embedded samples coloured by log training loss (Horoi et al. 2022, Fig. 2, top row)."""
+def landscape_points(points: pd.DataFrame, title: str = "", width: int = 190,
+                     height: int = 190) -> alt.LayerChart:
+    """Embedded samples coloured by log training loss (Horoi et al. 2022, Fig. 2, top row).
+
+    The colour bar lies under the points, so the chart is as wide as its panel: three fit
+    side by side on the page at the default size (:func:`row`).
+    """
     data = points.assign(log10_loss=np.log10(points["train_loss"].clip(lower=1e-12)))
+    legend = alt.Legend(orient="bottom", direction="horizontal", titleOrient="left",
+                        titleAnchor="middle", gradientLength=max(40, width - 125))
     dots = alt.Chart(data).mark_circle(size=26, opacity=0.85).encode(
         x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None),
-        color=alt.Color("log10_loss:Q", title="log10 train loss",
+        color=alt.Color("log10_loss:Q", title="log10 train loss", legend=legend,
                         scale=alt.Scale(scheme="viridis")),
         tooltip=["kind:N", "seed:N", "step_size:Q", "epoch:Q",
                  alt.Tooltip("train_loss:Q", format=".4g")])
@@ -222,13 +307,62 @@ def toy_schematic(surface: pd.DataFrame, paths: pd.DataFrame, width: int = 320,
         width=width, height=height, title="jump (dotted) and retrain (coloured) on a toy valley")
 
 
-def row(charts: list[alt.TopLevelMixin], title: str = "") -> alt.HConcatChart:
-    """Charts side by side, each keeping its own scales and legends."""
+def row(charts: list[alt.TopLevelMixin], title: str = "", *, columns: int | None = None,
+        page_width: int = PAGE_WIDTH) -> alt.ConcatChart:
+    """Charts side by side, each keeping its own scales and legends, wrapped to fit the page.
+
+    Parameters
+    ----------
+    charts : list of Altair charts
+        In reading order.
+    title : str
+    columns : int, optional
+        Charts per line. By default the most that fit ``page_width``, measured as drawn
+        (:func:`helpers.render.chart_size`): all on one line when they fit, else wrapped
+        onto as few lines as the widest charts allow.
+    page_width : int, default :data:`helpers.render.PAGE_WIDTH`
+
+    Returns
+    -------
+    altair.ConcatChart
+        ``concat`` of the charts with ``columns`` per line.
+
+    Raises
+    ------
+    ValueError
+        If ``charts`` is empty or a single chart is wider than ``page_width``.
+
+    Examples
+    --------
+    >>> data = pd.DataFrame({"x": [1, 2]})
+    >>> square = alt.Chart(data).mark_point().encode(x="x:Q").properties(width=250, height=50)
+    >>> row([square, square, square]).to_dict()["columns"]  # two lines: 2 + 1
+    2
+    """
     if not charts:
         raise ValueError("charts must hold at least one chart")
-    return alt.hconcat(*charts, title=title).resolve_scale(color="independent",
-                                                           fill="independent",
-                                                           shape="independent")
+    if columns is not None:
+        columns = check_int("columns", columns, minimum=1)
+        return _concat(charts, title, columns)
+    widths = [chart_size(chart)[0] for chart in charts]
+    too_wide = [i for i, w in enumerate(widths) if w > page_width]
+    if too_wide:
+        raise ValueError(f"charts[{too_wide[0]}] is {widths[too_wide[0]]:.0f} px wide, wider "
+                         f"than the page ({page_width} px): make it narrower")
+    for columns in range(len(charts), 0, -1):
+        # Columns as wide as their widest chart, 20 px apart (Vega-Lite's spacing).
+        grid = [max(widths[i::columns]) for i in range(columns)]
+        if sum(grid) + 20 * (columns - 1) > page_width:
+            continue
+        chart = _concat(charts, title, columns)
+        if columns == 1 or chart_size(chart)[0] <= page_width:
+            return chart
+    return _concat(charts, title, 1)  # pragma: no cover - one column always fits
+
+
+def _concat(charts: list[alt.TopLevelMixin], title: str, columns: int) -> alt.ConcatChart:
+    return alt.concat(*charts, columns=columns, title=title, align="each").resolve_scale(
+        color="independent", fill="independent", shape="independent")
 
 
 def embedding_panels(embeddings: dict[Any, Any], table: pd.DataFrame) -> pd.DataFrame:
@@ -314,12 +448,6 @@ def _check_fields(points: pd.DataFrame, **fields: Any) -> None:
                                  f"among {list(points.columns)}")
 
 
-def _check_columns(columns: Any) -> int:
-    from helpers.checks import check_int
-
-    return check_int("columns", columns, minimum=1)
-
-
 def _colour(points: pd.DataFrame, color: str) -> alt.Color:
     """Nominal colours from tableau10 (tableau20 beyond 10 values); viridis otherwise."""
     field, _, kind = color.partition(":")
@@ -361,7 +489,7 @@ def _tooltip(points: pd.DataFrame, tooltip: list[str] | None) -> list[Any]:
 def embedding_grid(points: pd.DataFrame, color: str, *, fade: str | None = None,
                    path: list[str] | None = None, order: str | None = None,
                    emphasize: str | None = None, tooltip: list[str] | None = None,
-                   columns: int = 4, width: int = 170, height: int = 170,
+                   columns: int = 3, width: int = 170, height: int = 170,
                    title: str = "") -> alt.ConcatChart:
     """Small multiples: the same points in several embeddings, one panel each.
 
@@ -387,10 +515,11 @@ def embedding_grid(points: pd.DataFrame, color: str, *, fade: str | None = None,
         Boolean column: those points are drawn on top as black crosses (e.g. the optimum).
     tooltip : list of str, optional
         Columns shown on hover, after the panel's name.
-    columns : int, default 4
+    columns : int, default 3
         Panels per row.
     width, height : int
-        Size of one panel in pixels.
+        Size of one panel in pixels; panels narrow so that the grid fits the page
+        (:func:`fit_width`).
     title : str
 
     Returns
@@ -410,36 +539,42 @@ def embedding_grid(points: pd.DataFrame, color: str, *, fade: str | None = None,
                   emphasize=emphasize, tooltip=tooltip)
     if (path is None) != (order is None):
         raise ValueError("path and order must be given together")
-    columns = _check_columns(columns)
+    columns = check_int("columns", columns, minimum=1)
     colour = _colour(points, color)
     tips = _tooltip(points, tooltip)
     data = _used_columns(points, color, fade, order, emphasize, *(path or []), *(tooltip or []))
-    panels = []
-    for name in _panels(points):
-        base = alt.Chart(data).transform_filter(alt.datum.panel == name)
-        encoding = dict(x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
-                        y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
-                        color=colour, tooltip=tips)
-        if fade is not None:
-            encoding["opacity"] = alt.Opacity(f"{fade}:Q", title=fade,
-                                              scale=alt.Scale(range=[1.0, 0.2]))
-        layers = []
-        if path is not None:
-            layers.append(base.mark_line(strokeWidth=0.7, opacity=0.45).encode(
-                x=encoding["x"], y=encoding["y"], color=colour, order=f"{order}:Q",
-                detail=[f"{c}:N" for c in path]))
-        layers.append(base.mark_circle(size=16).encode(**encoding))
-        if emphasize is not None:
-            layers.append(base.transform_filter(f"datum['{emphasize}']").mark_point(
-                shape="cross", filled=True, size=160, color="black").encode(
-                x="x:Q", y="y:Q", tooltip=tips))
-        panels.append(alt.layer(*layers).properties(width=width, height=height, title=name))
-    return (alt.concat(*panels, columns=columns, title=title)
-            .resolve_scale(x="independent", y="independent", color="shared"))
+    names = _panels(points)
+
+    def build(panel_width: int) -> alt.ConcatChart:
+        panels = []
+        for name in names:
+            base = alt.Chart(data).transform_filter(alt.datum.panel == name)
+            encoding = dict(x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
+                            y=alt.Y("y:Q", axis=None, scale=alt.Scale(zero=False)),
+                            color=colour, tooltip=tips)
+            if fade is not None:
+                encoding["opacity"] = alt.Opacity(f"{fade}:Q", title=fade,
+                                                  scale=alt.Scale(range=[1.0, 0.2]))
+            layers = []
+            if path is not None:
+                layers.append(base.mark_line(strokeWidth=0.7, opacity=0.45).encode(
+                    x=encoding["x"], y=encoding["y"], color=colour, order=f"{order}:Q",
+                    detail=[f"{c}:N" for c in path]))
+            layers.append(base.mark_circle(size=16).encode(**encoding))
+            if emphasize is not None:
+                layers.append(base.transform_filter(f"datum['{emphasize}']").mark_point(
+                    shape="cross", filled=True, size=160, color="black").encode(
+                    x="x:Q", y="y:Q", tooltip=tips))
+            panels.append(alt.layer(*layers).properties(width=panel_width, height=height,
+                                                        title=name))
+        return (alt.concat(*panels, columns=columns, title=title)
+                .resolve_scale(x="independent", y="independent", color="shared"))
+
+    return fit_width(build, width, columns=min(columns, len(names)))
 
 
 def linked_embeddings(points: pd.DataFrame, color: str, *, tooltip: list[str] | None = None,
-                      columns: int = 4, width: int = 170, height: int = 170,
+                      columns: int = 3, width: int = 170, height: int = 170,
                       title: str = "") -> alt.ConcatChart:
     """Several embeddings of the same points, linked: hover a point to find it in all.
 
@@ -476,15 +611,16 @@ def linked_embeddings(points: pd.DataFrame, color: str, *, tooltip: list[str] | 
     _check_fields(points, color=color, tooltip=tooltip)
     if "sample" not in points.columns:
         raise ValueError("points must have a sample column (from embedding_panels)")
-    columns = _check_columns(columns)
+    columns = check_int("columns", columns, minimum=1)
     hovered = alt.selection_point(name="hovered", on="pointerover", fields=["sample"],
                                   clear="pointerout")
     colour = _colour(points, color)
     tips = _tooltip(points, ["sample", *(c for c in (tooltip or []) if c != "sample")])
     data = _used_columns(points, color, *(tooltip or []))
-    panels = []
-    for name in _panels(points):
-        panels.append(
+    names = _panels(points)
+
+    def build(panel_width: int) -> alt.ConcatChart:
+        panels = [
             alt.Chart(data).transform_filter(alt.datum.panel == name)
             .mark_circle(stroke="black")
             .encode(x=alt.X("x:Q", axis=None, scale=alt.Scale(zero=False)),
@@ -497,14 +633,15 @@ def linked_embeddings(points: pd.DataFrame, color: str, *, tooltip: list[str] | 
                     opacity=alt.when(hovered).then(alt.value(0.9)).otherwise(alt.value(0.15)),
                     order=alt.when(hovered, empty=False).then(alt.value(1))
                     .otherwise(alt.value(0)))
-            .properties(width=width, height=height, title=name))
-    import warnings
+            .properties(width=panel_width, height=height, title=name)
+            for name in names]
+        with warnings.catch_warnings():
+            # Altair warns that it merged the one selection added to every panel: intended.
+            warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
+            chart = alt.concat(*panels, columns=columns, title=title).add_params(hovered)
+        return chart.resolve_scale(x="independent", y="independent", color="shared")
 
-    with warnings.catch_warnings():
-        # Altair warns that it merged the one selection added to every panel: intended.
-        warnings.filterwarnings("ignore", message="Automatically deduplicated selection")
-        chart = alt.concat(*panels, columns=columns, title=title).add_params(hovered)
-    return chart.resolve_scale(x="independent", y="independent", color="shared")
+    return fit_width(build, width, columns=min(columns, len(names)))
 
 
 # --- persistence diagrams, total persistence against test loss, merge trees (Chapter 4) ---

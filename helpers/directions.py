@@ -65,11 +65,22 @@ def random_direction(model: nn.Module, seed: int, normalization: str | None = "f
 
     1-D parameters (biases, BatchNorm weights and biases; see
     :func:`helpers.flat_parameters.is_bias_or_batchnorm`) are set to exactly zero with
-    ``ignore="biasbn"``. With ``ignore=None`` they are normalized like everything else;
-    under ``"filter"`` a 1-D tensor is a stack of filters of size one, so entry ``i``
-    becomes ``sign(d_i) · |θ_i|``. (Li et al.'s code instead copies ``θ`` into the
-    direction for these parameters; that would make the bias part of every direction
-    the same vector, which is not a random direction.)
+    ``ignore="biasbn"``, as in Li et al.'s code and the J&R paper. With ``ignore=None``
+    they are normalized like every other tensor:
+
+    - ``"filter"``: a 1-D tensor is a stack of filters of size one, so entry ``i``
+      becomes ``sign(d_i) · |θ_i|``: the magnitude of the weight, with a random sign;
+    - ``"layer"``: the tensor becomes ``d / ||d|| · ||θ||``;
+    - ``None``: the raw Gaussian ``d``.
+
+    This departs from Li et al.'s code, which with ``ignore`` off *copies* ``θ`` into
+    the direction for every 1-D tensor, whatever the normalization
+    (``normalize_directions_for_weights`` in their ``net_plotter.py``: ``d.copy_(w)``).
+    Under ``"filter"`` both give each entry the magnitude ``|θ_i|``; they differ in
+    the sign: Li's is always that of ``θ_i``, so a step of size ``α`` scales every bias
+    and BatchNorm parameter by ``1 + α`` and that part is the same in every direction;
+    here it is random, so the part differs from seed to seed like the rest of the
+    direction.
 
     Parameters
     ----------

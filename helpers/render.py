@@ -10,6 +10,10 @@ script that replaces it with the interactive chart through ``window.vegaEmbed``.
 ``_static`` folder; no CDN is involved. The bundle also carries the chart's
 Vega-Lite spec under Jupyter's own mimetype, so JupyterLab draws it natively.
 
+Every chart of the book fits the page: :data:`PAGE_WIDTH` is the widest a chart may
+be, and :func:`chart_size` measures a chart as vega lays it out (vl-convert runs the
+same vega as the browser, so the sizes agree to the pixel).
+
 Examples
 --------
 >>> import altair as alt, pandas as pd
@@ -26,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +41,17 @@ from helpers.checks import check_choice
 
 BUNDLE_NAME = "vega-bundle.js"
 
+#: The widest a chart may be, in CSS pixels. Measured in the built book
+#: (sphinx-book-theme 1.3), the main column is 688 px wide in a 1280-px browser window,
+#: 676 px beside a 12-px scrollbar, and 790 px (its largest) in a 1920-px one; 16 px
+#: are kept for the widths of fonts that differ from one machine to another.
+PAGE_WIDTH = 660
+
 
 
 _counter = itertools.count()
+# The SVGs of the last specs drawn or measured, by the SHA-256 of their JSON (see _svg).
+_SVGS: dict[str, str] = {}
 
 
 
@@ -62,7 +75,7 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
     spec_json = json.dumps(spec, sort_keys=True)
     digest = hashlib.sha256(spec_json.encode()).hexdigest()[:10]
     element = f"vega-chart-{digest}-{next(_counter)}"
-    svg = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
+    svg = _svg(spec, spec_json)
     page = (
         f'<div class="vega-chart" id="{element}">{svg}</div>\n'
         '<script type="module">\n'
@@ -79,8 +92,47 @@ def offline_renderer(spec: dict[str, Any], **metadata: Any) -> dict[str, str]:
 
 
 
+def _svg(spec: dict[str, Any], spec_json: str) -> str:
+    """vl-convert's SVG of ``spec``, remembered for the last few specs.
+
+    A chart fitted to the page (:func:`chart_size`) is then displayed: its SVG is drawn
+    once, not twice.
+    """
+    key = hashlib.sha256(spec_json.encode()).hexdigest()
+    if key not in _SVGS:
+        _SVGS[key] = vl_convert.vegalite_to_svg(spec, vl_version=_vl_version())
+        while len(_SVGS) > 8:
+            _SVGS.pop(next(iter(_SVGS)))
+    return _SVGS[key]
+
+
 def _vl_version() -> str:
     return "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+
+def chart_size(chart: alt.TopLevelMixin | dict[str, Any]) -> tuple[float, float]:
+    """Width and height in pixels of ``chart`` as drawn, legends and titles included.
+
+    Examples
+    --------
+    >>> import altair as alt, pandas as pd
+    >>> chart = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
+    >>> width, height = chart_size(chart.properties(width=200, height=100))
+    >>> 200 < width < 240 and 100 < height < 150
+    True
+    """
+    if isinstance(chart, dict):
+        spec = chart
+    else:
+        # Measuring must not fail on Altair's row limit, which enable() lifts for display.
+        with alt.data_transformers.enable(max_rows=None):
+            spec = chart.to_dict()
+    svg = _svg(spec, json.dumps(spec, sort_keys=True))
+    root = re.search(r"<svg\b[^>]*>", svg).group(0)
+    sizes = [float(re.search(rf'\b{name}="([0-9.]+)"', root).group(1))
+             for name in ("width", "height")]
+    return sizes[0], sizes[1]
 
 
 

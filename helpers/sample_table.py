@@ -165,7 +165,7 @@ def parameter_matrix(cache: ArtifactCache, namespace: str, fields: dict[str, Any
         found = cache.load(namespace, key)
         if found is None:  # pragma: no cover - only if the disk fails under us
             raise OSError(f"parameter matrix {namespace}/{key} could not be read back")
-    return np.load(found.path / "parameters.npy", mmap_mode="r", allow_pickle=False)
+    return found.memmap("parameters")
 
 
 

@@ -29,6 +29,7 @@ edges. Here a graph is a symmetric ``scipy.sparse.csr_matrix`` whose
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,14 @@ from helpers.graphs import check_graph, graph_edges
 
 MERGE_TREE_KINDS = ("join", "split")
 DIAGRAM_METRICS = ("wasserstein", "bottleneck")
+#: What :func:`total_persistence` and :func:`average_persistence` do with infinite points.
+ESSENTIAL_SUMMARIES = ("drop", "cap", "raise")
+#: What :func:`diagram_distance` does with infinite points.
+ESSENTIAL_DISTANCES = ("match", "drop", "raise")
+
+
+class EssentialPointsWarning(UserWarning):
+    """A summary left out a diagram's infinite points without being asked to (``essential``)."""
 
 
 # ------------------------------------------------------------------------ persistence
@@ -184,8 +193,15 @@ class MergeTree:
 
     @property
     def average_persistence(self) -> float:
-        """Mean ``|death - birth|`` of the finite pairs (Xie et al.); 0 if none."""
-        return average_persistence(self.pairs)
+        """Mean ``|death - birth|`` of the finite pairs; 0 if none.
+
+        The essential pair of each component is left out (``essential="drop"``). Xie et
+        al. compute their diagrams with TTK, which also reports the global minimum
+        paired with the global maximum; on a connected graph that average is
+        ``average_persistence(tree.pairs, essential="cap", cap=tree.values.max())``
+        (``values.min()`` for a split tree).
+        """
+        return average_persistence(self.pairs, essential="drop")
 
     @property
     def edges(self) -> NDArray[np.int64]:
@@ -364,67 +380,105 @@ def _join_tree(low: NDArray[np.int64], high: NDArray[np.int64], f: NDArray[np.fl
 # ------------------------------------------------------------------ diagram summaries
 
 
-def total_persistence(diagram: ArrayLike, p: float = 2.0) -> float:
-    """Sum of ``|death - birth| ** p`` over the finite points of a diagram.
+def total_persistence(diagram: ArrayLike, p: float = 2.0, *, essential: str | None = None,
+                      cap: float | None = None) -> float:
+    """Sum of ``|death - birth| ** p`` over the points of a diagram.
 
-    Horoi et al. (§3.3) use ``p = 2`` as a complexity measure of a landscape.
+    Horoi et al. (§3.3) use ``p = 2`` as a complexity measure of a landscape, citing
+    Cohen-Steiner et al. (2010), whose sum runs over *every* point. A class that never
+    dies (an infinite point: the global minimum's H0 point, one per connected
+    component) makes that sum infinite, so a finite summary must say what it does with
+    them: ``essential`` does.
 
     Parameters
     ----------
     diagram : array_like, shape (m, 2)
-        Rows ``(birth, death)``; points with an infinite coordinate are ignored.
+        Rows ``(birth, death)``; births finite, deaths finite or ``±inf`` (``-inf``:
+        split-tree orientation).
     p : float, default 2.0
         Exponent, ``> 0``.
+    essential : {"drop", "cap", "raise"} or None, default None
+        ``"drop"``: infinite points count for nothing, the sum runs over finite points
+        (the book's pipeline, :func:`helpers.pipeline.compute_features`).
+        ``"cap"``: an infinite point dies at ``cap``, e.g. the largest filtration
+        value (``values.max()``), when the whole graph has appeared: it adds
+        ``|cap - birth| ** p``.
+        ``"raise"``: a diagram with an infinite point is refused.
+        ``None``: as ``"drop"``, with an :class:`EssentialPointsWarning` when the
+        diagram has infinite points, since the standard sum would then be infinite;
+        pass ``"drop"`` to choose it explicitly.
+    cap : float, optional
+        The death given to infinite points; required with ``essential="cap"`` (not
+        below a ``+inf`` point's birth, not above a ``-inf`` point's), refused otherwise.
 
     Returns
     -------
     float
-        0.0 for a diagram without finite points.
+        0.0 for a diagram without counted points.
 
     Raises
     ------
     ValueError
-        If ``diagram`` is not an ``(m, 2)`` array without NaN, or ``p <= 0``.
+        If ``diagram`` is not an ``(m, 2)`` array without NaN and with finite births,
+        if ``p <= 0``, if ``essential`` or ``cap`` is invalid, or with
+        ``essential="raise"`` if the diagram has an infinite point.
 
     Examples
     --------
-    >>> total_persistence([[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]])
+    >>> diagram = [[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]]
+    >>> total_persistence(diagram, essential="drop")
     10.0
+    >>> total_persistence(diagram, essential="cap", cap=5.0)
+    35.0
     """
     points = _as_diagram("diagram", diagram)
     p = check_float("p", p, minimum=0.0, strict_minimum=True)
-    return float(np.sum(_persistences(points) ** p))
+    return float(np.sum(_lifetimes(points, essential, cap, "total_persistence") ** p))
 
 
-def average_persistence(diagram: ArrayLike) -> float:
-    """Mean ``|death - birth|`` over the finite points of a diagram.
+def average_persistence(diagram: ArrayLike, *, essential: str | None = None,
+                        cap: float | None = None) -> float:
+    """Mean ``|death - birth|`` over the points of a diagram.
 
     Xie et al. average the distance of each point to the diagonal; this is that
     average up to their choice of norm (the L-infinity distance to the diagonal
-    is half of it, the Euclidean one ``1/sqrt(2)`` of it).
+    is half of it, the Euclidean one ``1/sqrt(2)`` of it). Their diagrams come from
+    TTK, which pairs the global minimum with the global maximum: on a connected graph
+    that is ``essential="cap", cap=values.max()``.
 
     Parameters
     ----------
     diagram : array_like, shape (m, 2)
-        Rows ``(birth, death)``; points with an infinite coordinate are ignored.
+        Rows ``(birth, death)``, as in :func:`total_persistence`.
+    essential : {"drop", "cap", "raise"} or None, default None
+        As in :func:`total_persistence`: ``"drop"`` averages over the finite points,
+        ``"cap"`` over all points with infinite deaths set to ``cap``, ``"raise"``
+        refuses infinite points, ``None`` drops them with an
+        :class:`EssentialPointsWarning` when there are any.
+    cap : float, optional
+        As in :func:`total_persistence`.
 
     Returns
     -------
     float
-        0.0 for a diagram without finite points.
+        0.0 for a diagram without counted points.
 
     Raises
     ------
     ValueError
-        If ``diagram`` is not an ``(m, 2)`` array without NaN.
+        As :func:`total_persistence`.
 
     Examples
     --------
-    >>> average_persistence([[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]])
+    >>> diagram = [[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]]
+    >>> average_persistence(diagram, essential="drop")
     2.0
+    >>> average_persistence(diagram, essential="cap", cap=5.0)
+    3.0
     """
-    persistences = _persistences(_as_diagram("diagram", diagram))
-    return float(persistences.mean()) if persistences.size else 0.0
+    lifetimes = _lifetimes(_as_diagram("diagram", diagram), essential, cap,
+                           "average_persistence")
+    return float(lifetimes.mean()) if lifetimes.size else 0.0
 
 
 def persistence_image(diagrams: ArrayLike | Sequence[ArrayLike], *,
@@ -522,44 +576,73 @@ def persistence_image(diagrams: ArrayLike | Sequence[ArrayLike], *,
     return images[0] if single else images
 
 
-def diagram_distance(a: ArrayLike, b: ArrayLike, metric: str = "wasserstein") -> float:
-    """Distance between two persistence diagrams (persim), over their finite points.
+def diagram_distance(a: ArrayLike, b: ArrayLike, metric: str = "wasserstein", *,
+                     essential: str = "match") -> float:
+    """Distance between two persistence diagrams (persim for the finite points).
 
     Parameters
     ----------
     a, b : array_like, shape (m, 2)
-        Diagrams; points with an infinite coordinate are left out (their
-        distance would be infinite unless both diagrams had the same number).
-        Deaths must not be below births: pass ``-tree.pairs`` for split trees.
+        Diagrams; births finite, deaths finite or ``±inf``. Finite deaths must not be
+        below births: pass ``-tree.pairs`` for split trees.
     metric : {"wasserstein", "bottleneck"}, default "wasserstein"
         ``"wasserstein"``: persim's 1-Wasserstein distance, the smallest sum of
         Euclidean distances of a matching in which points may also be matched to
         the diagonal (a point's cost there is ``(d - b) / sqrt(2)``).
         ``"bottleneck"``: the smallest largest L-infinity distance of such a
         matching (cost ``(d - b) / 2`` to the diagonal).
+    essential : {"match", "drop", "raise"}, default "match"
+        What infinite points do. ``"match"`` (the standard definition): an infinite
+        point can only be matched to an infinite point with the same sign of death,
+        at cost ``|birth_a - birth_b|``; so diagrams with different numbers of them
+        are at distance ``inf``, and equal numbers are matched in order of birth (the
+        optimal matching for this cost) and their costs added to the sum (Wasserstein)
+        or taken into the maximum (bottleneck). ``"drop"``: only finite points are
+        compared, so diagrams that differ only in infinite points are at distance 0.
+        ``"raise"``: a diagram with an infinite point is refused.
 
     Returns
     -------
     float
+        ``inf`` under ``"match"`` when the numbers of infinite points differ.
 
     Raises
     ------
     ValueError
-        If a diagram is not an ``(m, 2)`` array without NaN or has a death
-        below its birth, or if ``metric`` is unknown.
+        If a diagram is not an ``(m, 2)`` array without NaN and with finite births,
+        has a finite death below its birth, if ``metric`` or ``essential`` is
+        unknown, or with ``essential="raise"`` if a diagram has an infinite point.
 
     Examples
     --------
     >>> diagram_distance([[0.0, 2.0]], np.empty((0, 2)), metric="bottleneck")
     1.0
+    >>> one, two = [[0.0, np.inf]], [[5.0, np.inf], [7.0, np.inf]]
+    >>> diagram_distance(one, two), diagram_distance(one, two, essential="drop")
+    (inf, 0.0)
+    >>> diagram_distance(one, [[5.0, np.inf]])
+    5.0
     """
     metric = check_choice("metric", metric, DIAGRAM_METRICS)
-    first = _finite_points(_as_diagram("a", a), "a")
-    second = _finite_points(_as_diagram("b", b), "b")
+    essential = check_choice("essential", essential, ESSENTIAL_DISTANCES)
+    first, first_infinite = _split_finite(_as_diagram("a", a), "a")
+    second, second_infinite = _split_finite(_as_diagram("b", b), "b")
+    if essential == "raise" and (len(first_infinite) or len(second_infinite)):
+        raise ValueError("a and b must have no infinite points with essential='raise'; "
+                         f"they have {len(first_infinite)} and {len(second_infinite)}")
+    costs = []
+    if essential == "match":
+        for sign in (1.0, -1.0):
+            births_a = np.sort(first_infinite[first_infinite[:, 1] * sign > 0, 0])
+            births_b = np.sort(second_infinite[second_infinite[:, 1] * sign > 0, 0])
+            if len(births_a) != len(births_b):
+                return float("inf")
+            costs.extend(np.abs(births_a - births_b).tolist())
     import persim  # imported on use: persim loads matplotlib
 
-    distance = persim.wasserstein if metric == "wasserstein" else persim.bottleneck
-    return float(distance(first, second))
+    if metric == "wasserstein":
+        return float(persim.wasserstein(first, second)) + float(np.sum(costs))
+    return max(float(persim.bottleneck(first, second)), *costs, 0.0)
 
 
 # ------------------------------------------------------------------------- internals
@@ -595,17 +678,56 @@ def _as_diagram(name: str, diagram: Any) -> NDArray[np.float64]:
     return points
 
 
-def _persistences(points: NDArray[np.float64]) -> NDArray[np.float64]:
-    finite = np.all(np.isfinite(points), axis=1)
-    return np.abs(points[finite, 1] - points[finite, 0])
+def _split_finite(points: NDArray[np.float64], name: str, ordered: bool = True
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The finite points and the infinite ones; ``ordered`` checks death >= birth."""
+    if not np.all(np.isfinite(points[:, 0])):
+        raise ValueError(f"{name} must have finite births; "
+                         f"got {points[~np.isfinite(points[:, 0])][0].tolist()}")
+    infinite = np.isinf(points[:, 1])
+    finite = points[~infinite]
+    if ordered and np.any(finite[:, 1] < finite[:, 0]):
+        raise ValueError(f"{name} must have death >= birth in every finite point; "
+                         "negate a split-tree diagram (-tree.pairs) first")
+    return finite, points[infinite]
 
 
 def _finite_points(points: NDArray[np.float64], name: str) -> NDArray[np.float64]:
-    finite = points[np.all(np.isfinite(points), axis=1)]
-    if np.any(finite[:, 1] < finite[:, 0]):
-        raise ValueError(f"{name} must have death >= birth in every finite point; "
-                         "negate a split-tree diagram (-tree.pairs) first")
-    return finite
+    return _split_finite(points, name)[0]
+
+
+def _lifetimes(points: NDArray[np.float64], essential: str | None, cap: Any,
+               caller: str) -> NDArray[np.float64]:
+    """``|death - birth|`` of the points a summary counts, after checking its arguments."""
+    check_choice("essential", essential, (*ESSENTIAL_SUMMARIES, None))
+    if essential == "cap":
+        if cap is None:
+            raise ValueError("cap must be given with essential='cap' (e.g. the largest "
+                             "filtration value)")
+        cap = check_float("cap", cap)
+    elif cap is not None:
+        raise ValueError(f"cap is only used with essential='cap'; got essential={essential!r}")
+    finite, infinite = _split_finite(points, "diagram", ordered=False)
+    lifetimes = np.abs(finite[:, 1] - finite[:, 0])
+    if not len(infinite):
+        return lifetimes
+    if essential == "raise":
+        raise ValueError(f"diagram must have no infinite points with essential='raise'; "
+                         f"it has {len(infinite)}")
+    if essential is None:
+        warnings.warn(f"{caller}: {len(infinite)} infinite point(s) left out; counted, as "
+                      "in the standard definition, they make it infinite. Pass "
+                      "essential='drop' to choose this, or essential='cap' with "
+                      "cap=<largest filtration value>",
+                      EssentialPointsWarning, stacklevel=3)
+    if essential != "cap":
+        return lifetimes
+    rising, falling = infinite[infinite[:, 1] > 0, 0], infinite[infinite[:, 1] < 0, 0]
+    if np.any(rising > cap) or np.any(falling < cap):
+        raise ValueError(f"cap must not be below the birth of a point dying at +inf nor "
+                         f"above that of a point dying at -inf; got cap={cap:g} for births "
+                         f"{sorted(infinite[:, 0].tolist())}")
+    return np.concatenate([lifetimes, np.abs(cap - infinite[:, 0])])
 
 
 def _check_range(name: str, value: Any) -> tuple[float, float]:

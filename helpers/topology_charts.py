@@ -91,7 +91,8 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
         Drawn above the chart.
     total : bool, default True
         Write the total persistence (``p = 2``, finite points;
-        :func:`helpers.topology.total_persistence`) of each dimension in the subtitle.
+        :func:`helpers.topology.total_persistence`) of each dimension in the subtitle
+        (two lines: "total persistence", then "H0: ..., H1: ...").
 
     Returns
     -------
@@ -123,21 +124,24 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
     infinity_text = alt.Chart(edge).mark_text(align="left", dx=2, dy=-7, fontSize=13).encode(
         x="x:Q", y="y:Q", text="label:N")
     dimension_names = list(DIMENSION_COLORS)
+    # Legends below the chart, side by side, so that a row of diagrams stays narrow.
+    corner = alt.Legend(orient="bottom", direction="vertical")
     points = alt.Chart(frame).mark_point(filled=True, size=40, opacity=0.8).encode(
         x=alt.X("birth:Q", axis=axis), y=alt.Y("y:Q", axis=axis),
-        color=alt.Color("dimension:N", title="dimension", scale=alt.Scale(
+        color=alt.Color("dimension:N", title="dimension", legend=corner, scale=alt.Scale(
             domain=dimension_names[:max(len(dims), 2)],
             range=list(DIMENSION_COLORS.values())[:max(len(dims), 2)])),
-        shape=alt.Shape("infinite:N", title="never dies",
+        shape=alt.Shape("infinite:N", title="never dies", legend=corner,
                         scale=alt.Scale(domain=[False, True], range=["circle", "triangle-up"])),
         tooltip=["dimension:N", alt.Tooltip("birth:Q", format=".4g"),
                  alt.Tooltip("death_text:N", title="death"),
                  alt.Tooltip("persistence:Q", format=".4g")])
     subtitle = ""
     if total:
-        parts = [f"{d}: {total_persistence(rows[['birth', 'death']]):.3g}"
+        parts = [f"{d}: {total_persistence(rows[['birth', 'death']], essential='drop'):.3g}"
                  for d in dims for rows in [frame[frame["dimension"] == d]]]
-        subtitle = "total persistence " + ", ".join(parts)
+        # Two lines: one would make a small diagram wider than its plot.
+        subtitle = ["total persistence", ", ".join(parts)]
     return alt.layer(diagonal, infinity_rule, infinity_text, points).properties(
         width=width, height=height,
         title=alt.TitleParams(title, subtitle=subtitle) if subtitle else title)
@@ -145,12 +149,14 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
 
 
 def landscape_with_diagram(points: pd.DataFrame, diagrams: Any, title: str = "",
-                           size: int = 220) -> alt.VConcatChart:
+                           size: int = 140) -> alt.VConcatChart:
     """Horoi et al. (2022), Fig. 3A, one column: a PHATE view above its persistence diagram.
 
     ``points`` is a sample table with embedding coordinates ``x, y`` (see
-    :func:`landscape_points`); ``diagrams`` its ``[H0, H1]`` (see
-    :func:`persistence_diagram`, whose subtitle gives the total persistence).
+    :func:`helpers.charts.landscape_points`); ``diagrams`` its ``[H0, H1]`` (see
+    :func:`persistence_diagram`, whose subtitle gives the total persistence). Legends
+    lie under each panel, so at the default ``size`` three columns fit side by side on
+    the page (:func:`helpers.charts.row`).
     """
     return alt.vconcat(landscape_points(points, title=title, width=size, height=size),
                        persistence_diagram(diagrams, "persistence diagram", width=size,
@@ -318,11 +324,13 @@ def merge_tree_chart(tree: Any, title: str = "", *, log_scale: bool = False,
     lines = alt.Chart(edges).mark_rule(color="grey", strokeWidth=1.2).encode(
         x=alt.X("x:Q", axis=None), x2="x2:Q",
         y=alt.Y("value:Q", title=value_title, scale=y_scale), y2="value2:Q")
+    # The legend under the tree: beside a diagram, a legend on the right would not fit.
+    legend = alt.Legend(orient="bottom", direction="horizontal")
     vertices = alt.Chart(nodes).mark_point(filled=True, size=60, opacity=0.9).encode(
         x="x:Q", y="value:Q",
-        shape=alt.Shape("kind:N", title="vertex", scale=alt.Scale(
+        shape=alt.Shape("kind:N", title="vertex", legend=legend, scale=alt.Scale(
             domain=kinds, range=["circle", "diamond", "square"])),
-        color=alt.Color("kind:N", title="vertex", scale=alt.Scale(
+        color=alt.Color("kind:N", title="vertex", legend=legend, scale=alt.Scale(
             domain=kinds, range=["#1f77b4", "#d62728", "black"])),
         tooltip=["vertex:Q", alt.Tooltip("value:Q", format=".4g"), "kind:N"])
     return alt.layer(lines, vertices).properties(width=width, height=height, title=title)

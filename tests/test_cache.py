@@ -16,6 +16,7 @@ import helpers.sampling
 import helpers.train
 from helpers.cache import (
     ArtifactCache,
+    DamagedArtifactError,
     code_version,
     frame_arrays,
     helper_modules,
@@ -177,6 +178,76 @@ def test_memmap_writer_and_large_arrays_load_memory_mapped(cache, monkeypatch):
     loaded = cache.load("demo", "big")["params"]
     assert isinstance(loaded, np.memmap)
     np.testing.assert_array_equal(loaded[:, 0], [0, 1, 2, 3])
+
+
+def _flip_last_byte(file: Path) -> None:
+    """Damage a file in place (same size, same inode), as a faulty disk or a stray write would."""
+    with open(file, "r+b") as handle:
+        handle.seek(-1, 2)
+        last = handle.read(1)
+        handle.seek(-1, 2)
+        handle.write(bytes([last[0] ^ 0xFF]))
+
+
+def test_memory_mapped_array_damaged_after_a_first_read_is_caught_at_the_next(cache,
+                                                                               monkeypatch):
+    monkeypatch.setattr("helpers.cache.MMAP_BYTES", 1)
+    art = cache.get_or_compute("demo", {"n": 5}, Counter())
+    first = art["x"]
+    assert isinstance(first, np.memmap) and first[-1] == 4.0
+    _flip_last_byte(art.path / "x.npy")
+    # The map already handed out reads the file as it now is: that is what a map is.
+    assert first[-1] != 4.0
+    # The next request hashes the file again, refuses it and deletes the artifact...
+    with pytest.raises(DamagedArtifactError, match="x.npy no longer matches"):
+        art["x"]
+    assert not art.path.exists()
+    # ...so the next get_or_compute recomputes it.
+    compute = Counter()
+    again = cache.get_or_compute("demo", {"n": 5}, compute)
+    assert compute.calls == 1 and not again.from_cache and again["x"][-1] == 4.0
+
+
+def test_every_request_of_a_memory_mapped_array_is_checked(cache, monkeypatch):
+    monkeypatch.setattr("helpers.cache.MMAP_BYTES", 1)
+    cache.get_or_compute("demo", {"n": 5}, Counter())
+    art = cache.load("demo", cache.key({"n": 5}))
+    hashed = []
+    real = helpers.cache._sha256
+    monkeypatch.setattr("helpers.cache._sha256", lambda file: hashed.append(file.name)
+                        or real(file))
+    for _ in range(3):
+        np.testing.assert_array_equal(art["x"], np.arange(5.0))
+    # the load hashed it; the first request reuses that, each later one hashes again
+    assert hashed == ["x.npy", "x.npy"]
+
+
+def test_a_memory_map_of_an_array_read_into_memory_is_a_later_request(cache, monkeypatch):
+    art = cache.get_or_compute("demo", {"n": 5}, Counter())
+    assert art["names"].tolist() == ["a", "bb"]  # small: read into memory, bytes hashed
+    _flip_last_byte(art.path / "names.npy")
+    with pytest.raises(DamagedArtifactError):
+        art.memmap("names")
+
+
+def test_in_memory_array_is_checked_as_read_and_stays_as_checked(cache):
+    art = cache.get_or_compute("demo", {"n": 5}, Counter())
+    first = art["x"]
+    assert not isinstance(first, np.memmap) and not first.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        first[0] = 99.0
+    _flip_last_byte(art.path / "x.npy")
+    # already in memory: the damaged file cannot reach it; the next load refuses the file
+    np.testing.assert_array_equal(art["x"], np.arange(5.0))
+    assert cache.load("demo", cache.key({"n": 5})) is None
+
+
+def test_in_memory_array_damaged_between_load_and_first_read_is_refused(cache):
+    art = cache.get_or_compute("demo", {"n": 5}, Counter())
+    art = cache.load("demo", cache.key({"n": 5}))
+    _flip_last_byte(art.path / "x.npy")
+    with pytest.raises(DamagedArtifactError):
+        art["x"]
 
 
 def test_no_pickles_are_stored_or_read(cache):

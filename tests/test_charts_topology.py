@@ -63,7 +63,9 @@ def test_persistence_diagram_layers_and_marker():
     on_line = [p for p in points if p["infinite"]]
     assert len(on_line) == 1 and on_line[0]["y"] == infinity and on_line[0]["birth"] == 0.0
     # the subtitle carries the total persistence
-    assert f"H0: {total_persistence(h0):.3g}" in spec["title"]["subtitle"]
+    subtitle = spec["title"]["subtitle"]
+    assert subtitle[0] == "total persistence"
+    assert f"H0: {total_persistence(h0, essential='drop'):.3g}" in subtitle[1]
 
 
 def test_persistence_diagram_of_an_empty_h1_still_draws():
