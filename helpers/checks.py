@@ -179,6 +179,7 @@ def check_names(name: str, values: Any,
 
 
 def check_progress(progress: bool | None) -> None:
+    """Check a ``progress`` argument: ``None``, ``True`` or ``False``."""
     if progress is not None:
         check_bool("progress", progress)
 
@@ -197,6 +198,7 @@ def progress_disabled(progress: bool | None) -> bool | None:
 
 
 def check_finite_matrix(name: str, array: Any) -> NDArray[np.float64]:
+    """A 2-D float64 copy of ``array``, refused unless every entry is finite."""
     try:
         matrix = np.asarray(array, dtype=np.float64)
     except (TypeError, ValueError) as error:

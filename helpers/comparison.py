@@ -56,13 +56,14 @@ def compare_embeddings(X: Any, methods: Sequence[str] = METHODS,
     methods : sequence of str, default ``METHODS``
     metrics : sequence of str, default ``METRICS``
     trajectory_ids, order : array_like of shape (n,), optional
-        Give both to get the ``continuity`` column (see :func:`trajectory_continuity`).
+        Give both to get the ``continuity`` column (see
+        :func:`~helpers.quality.trajectory_continuity`).
     n_components : int, default 2
     random_state : int, default 0
     settings : mapping of method name to a mapping of settings, optional
-        E.g. ``{"phate": {"knn": 15}}``; see :func:`embed`.
+        E.g. ``{"phate": {"knn": 15}}``; see :func:`~helpers.embedding.embed`.
     demap_knn : int, optional
-        ``knn`` of :func:`demap`: by default 30 (or ``n - 1``).
+        ``knn`` of :func:`~helpers.quality.demap`: by default 30 (or ``n - 1``).
     demap_metric : {"euclidean", "cosine"}, default "euclidean"
         The distance whose geodesics every embedding is judged against. One reference
         for all rows keeps them comparable: judging cosine embeddings by cosine geodesics
@@ -71,9 +72,9 @@ def compare_embeddings(X: Any, methods: Sequence[str] = METHODS,
         Data to compute the geodesics on instead of ``X``, e.g. the noise-free points
         of a simulation (the "denoised" in DEMaP).
     continuity_k : int, default 5
-        ``k`` of :func:`trajectory_continuity`.
+        ``k`` of :func:`~helpers.quality.trajectory_continuity`.
     chunk_columns : int, optional
-        Columns of ``X`` per block (see :func:`pairwise_distances`).
+        Columns of ``X`` per block (see :func:`~helpers.distances.pairwise_distances`).
     progress : bool, optional
         Progress bars; by default only on a terminal.
     return_embeddings : bool, default False

@@ -8,8 +8,8 @@ hash of its fields, used to address cached artifacts.
 
 Presets bundle the defaults of a scale: ``"workshop"`` (the book's default, CPU
 minutes on 8×8 digits) and ``"paper"`` (Horoi et al. 2022, §4.1: WRN-28-2 on
-CIFAR-10). :func:`optimum_config` derives the good, bad and memorization optima
-of a preset, and :func:`paper_grid` expands the paper's 108-network sweep.
+CIFAR-10). :func:`~helpers.presets.optimum_config` derives the good, bad and memorization optima
+of a preset, and :func:`~helpers.presets.paper_grid` expands the paper's 108-network sweep.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def overrides(**values: Any) -> dict[str, Any]:
 
 
 def check_device_available(device: Any, name: str = "device") -> str:
-    """Return ``device`` if it is one of :data:`DEVICES` and this machine has it.
+    """Return ``device`` if it is one of ``DEVICES`` and this machine has it.
 
     Examples
     --------

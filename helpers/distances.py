@@ -3,7 +3,7 @@
 Parameter vectors can have millions of entries, so the data are only ever read in
 blocks of columns: the one full pass over ``X`` accumulates ``n × n`` Gram matrices in
 float64 (:func:`gram_matrices`), from which cosine and Euclidean distances follow
-(:func:`distances_from_grams`, :func:`pairwise_distances`). A ``numpy.memmap`` of
+(:func:`~helpers.distances.distances_from_grams`, :func:`pairwise_distances`). A ``numpy.memmap`` of
 641 × 1,500,000 float32 values (3.8 GB) is never copied into memory. The price is
 ``8 n²`` bytes per ``n × n`` matrix: 3 MB at ``n = 641``, 800 MB at 10,000.
 
@@ -228,6 +228,7 @@ def double_center(gram: np.ndarray) -> np.ndarray:
 
 def distances_from_grams(grams: dict[str, np.ndarray], metric: str,
                           center: bool) -> np.ndarray:
+    """Cosine or Euclidean distances from the Gram matrices of :func:`gram_matrices`."""
     if metric == "cosine":
         return _cosine_from_gram(grams["raw"], center=center)
     return _euclidean_from_gram(grams["shifted"])
@@ -235,6 +236,7 @@ def distances_from_grams(grams: dict[str, np.ndarray], metric: str,
 
 
 def check_chunk_columns(chunk_columns: int | None, X: np.ndarray) -> int:
+    """Columns per block of the pass over ``X``: checked, or about 16 MiB of float64."""
     if chunk_columns is None:
         return max(1, _BLOCK_BYTES // (8 * X.shape[0]))
     return check_int("chunk_columns", chunk_columns, minimum=1)

@@ -131,7 +131,8 @@ def embed(X: Any, method: str = "phate", metric: str = "cosine", n_components: i
 
     The non-linear methods (PHATE, t-SNE, UMAP) run on the ``n × n`` matrix of cosine
     or Euclidean distances between the rows, computed here in one pass over blocks of
-    columns (:func:`pairwise_distances`), so ``X`` may be a ``numpy.memmap`` of millions
+    columns (:func:`~helpers.distances.pairwise_distances`), so ``X`` may be a ``numpy.memmap`` of
+    millions
     of columns that is never copied whole. PCA and the random plane are linear and are
     computed here, also block by block.
 
@@ -191,7 +192,7 @@ def embed(X: Any, method: str = "phate", metric: str = "cosine", n_components: i
             lands at ``(a, b)``.
 
         PHATE, t-SNE and UMAP also take ``center=False``: cosine only, measure angles
-        around the centroid of the rows (see :func:`pairwise_distances`).
+        around the centroid of the rows (see :func:`~helpers.distances.pairwise_distances`).
 
     Returns
     -------

@@ -49,7 +49,7 @@ def knn_graph(X: ArrayLike | None = None, *, distances: ArrayLike | None = None,
 
     For the jump-and-retrain samples of Horoi et al. (§3.3, ``k = 20``) the
     distances are PHATE's potential distances: Euclidean distances between the
-    rows of the diffusion potential, from :func:`potential_distances`.
+    rows of the diffusion potential, from :func:`~helpers.distances.potential_distances`.
 
     Parameters
     ----------
@@ -202,6 +202,7 @@ def connected_components(graph: Any) -> int:
 
 
 def check_graph(graph: Any) -> int:
+    """Check a graph (a square sparse or dense matrix) and return its number of vertices."""
     if not sparse.issparse(graph):
         raise ValueError("graph must be a scipy sparse matrix (e.g. from knn_graph); "
                          f"got {type(graph).__name__}")

@@ -4,9 +4,10 @@
   distances on a kNN graph of the data and Euclidean distances in the embedding;
 - :func:`trajectory_continuity`: the fraction of consecutive points of a trajectory
   (e.g. retraining epochs) that stay neighbours in the embedding;
-- :func:`compare_embeddings`: both, for every method and metric, in one table, with
-  one pass over the data shared by all methods; :func:`comparison_table` and
-  :func:`ordering_agreement` set such tables beside the published ordering.
+- :func:`~helpers.comparison.compare_embeddings`: both, for every method and metric, in one table,
+  with
+  one pass over the data shared by all methods; :func:`~helpers.comparison.comparison_table` and
+  :func:`~helpers.comparison.ordering_agreement` set such tables beside the published ordering.
 
 Examples
 --------
@@ -71,7 +72,7 @@ def demap(X: Any, coordinates: Any, *, knn: int | None = None, metric: str = "eu
     metric : {"euclidean", "cosine", "precomputed"}, default "euclidean"
         Distance between rows of ``X``, or ``"precomputed"`` when ``X`` holds them.
     chunk_columns : int, optional
-        Columns of ``X`` per block (see :func:`pairwise_distances`).
+        Columns of ``X`` per block (see :func:`~helpers.distances.pairwise_distances`).
 
     Returns
     -------
@@ -121,7 +122,7 @@ def geodesic_distances(X: Any, *, knn: int | None = None, metric: str = "euclide
         Neighbours per point, at most ``n - 1``; by default 30 (or ``n - 1``).
     metric : {"euclidean", "cosine", "precomputed"}, default "euclidean"
     chunk_columns : int, optional
-        Columns of ``X`` per block (see :func:`pairwise_distances`).
+        Columns of ``X`` per block (see :func:`~helpers.distances.pairwise_distances`).
 
     Returns
     -------
@@ -156,6 +157,7 @@ def geodesic_distances(X: Any, *, knn: int | None = None, metric: str = "euclide
 
 
 def demap_from_geodesic(geodesic: np.ndarray, coordinates: np.ndarray, knn: int) -> float:
+    """DEMaP from precomputed geodesic distances: Spearman correlation over connected pairs."""
     from scipy.spatial.distance import pdist
     from scipy.stats import spearmanr
 
@@ -201,7 +203,8 @@ def trajectory_continuity(coordinates: Any, trajectory_ids: Any, order: Any, *, 
     under rotation, reflection, translation or scaling of the embedding.
 
     Compute it on the high-dimensional data too (``metric="precomputed"`` with
-    :func:`pairwise_distances`) for the score an ideal embedding could reach: consecutive
+    :func:`~helpers.distances.pairwise_distances`) for the score an ideal embedding could reach:
+    consecutive
     epochs are not always neighbours in parameter space either.
 
     Parameters
@@ -327,6 +330,7 @@ def _check_coordinates(coordinates: Any, n: int | None) -> np.ndarray:
 
 def check_trajectories(trajectory_ids: Any, order: Any, n: int
                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Check trajectory labels and their order (one entry per row, finite order)."""
     ids = np.asarray(trajectory_ids)
     order = np.asarray(order)
     if ids.ndim != 1 or ids.shape[0] != n:
@@ -345,6 +349,7 @@ def check_trajectories(trajectory_ids: Any, order: Any, n: int
 
 
 def check_graph_knn(name: str, knn: int | None, n: int) -> int:
+    """Neighbours of a DEMaP graph: checked, or ``min(30, n - 1)`` when ``None``."""
     if knn is None:
         return min(30, n - 1)
     return check_int(name, knn, minimum=1, maximum=n - 1)
@@ -356,7 +361,7 @@ def trajectory_ids(table: pd.DataFrame, by: Sequence[str] = ("seed", "step_size"
     For a jump-and-retrain table (:class:`helpers.sample_table.Samples`), the default makes
     every (seed, step size) retrain one trajectory; the optimum is a trajectory of its
     own. Pass the result with ``order=table["epoch"]`` to :func:`trajectory_continuity`
-    or :func:`compare_embeddings`.
+    or :func:`~helpers.comparison.compare_embeddings`.
 
     Examples
     --------

@@ -7,9 +7,11 @@ they compute nothing that a chapter's reader does not see computed. Some first d
 an *outcome* (a short label a table can hold, e.g. ``"reproduces"``), then write the
 sentence for it:
 
-* :func:`correlation_outcome`, :func:`correlation_verdict` — does a correlation (or
+* :func:`~helpers.verdicts.correlation_outcome`, :func:`~helpers.verdicts.correlation_verdict` —
+  does a correlation (or
   partial correlation) from :mod:`helpers.statistics` reproduce a paper's trend?
-* :func:`relation_outcome`, :func:`ordering_outcome`, :func:`ordering_verdict` — does
+* :func:`~helpers.verdicts.relation_outcome`, :func:`~helpers.verdicts.ordering_outcome`,
+  :func:`~helpers.verdicts.ordering_verdict` — does
   the classifier table (:mod:`helpers.classify`) order the feature sets as Horoi et
   al. (2022, Table 1) found: J&R > naive ≈ grid > randomized?
 
@@ -557,6 +559,8 @@ def persistence_reproduced(fit: Mapping[str, float], n_networks: int,
 def ordering_sentence(scores: pd.Series, reference: Mapping[str, float], common: list[str],
                     pairs: pd.DataFrame, agree: int, total: int, missing: list[str],
                     column: str) -> str:
+    """The sentence of :func:`helpers.comparison.ordering_agreement`: our ordering beside the
+    reference."""
     if not common:
         return "no method is scored both here and in the reference."
     ours = " > ".join(f"{METHOD_LABELS.get(m, m)} {scores[m]:.2f}" for m in scores.index

@@ -114,7 +114,8 @@ def optimum_row(method: str, optimum: TrainResult) -> dict[str, Any]:
 
 
 def optimum_buffers(optimum: TrainResult) -> np.ndarray:
-    """The optimum's BatchNorm running statistics, flat (:func:`flatten_buffers`)."""
+    """The optimum's BatchNorm running statistics, flat
+    (:func:`~helpers.flat_parameters.flatten_buffers`)."""
     return flatten_buffers(optimum.model())
 
 
@@ -210,7 +211,7 @@ def retraining_table(samples: Mapping[str, Samples]) -> pd.DataFrame:
     Parameters
     ----------
     samples : mapping of name to Samples
-        :func:`jump_and_retrain` results, e.g. one per optimum.
+        :func:`~helpers.sampling.jump_and_retrain` results, e.g. one per optimum.
 
     Returns
     -------

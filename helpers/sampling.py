@@ -23,13 +23,16 @@ every ``steps_per_sample`` optimizer steps) is a sample. The paper's 4 direction
 steps × 40 epochs give 640 retraining samples; the table adds the optimum and the 16
 jump points (epoch 0), 657 rows in all.
 
-Every row can be re-evaluated from what is stored: :attr:`Samples.parameters` holds its
-parameters and :attr:`Samples.buffers` its BatchNorm running statistics — for jump and
+Every row can be re-evaluated from what is stored:
+:attr:`~helpers.sample_table.Samples.parameters` holds its
+parameters and :attr:`~helpers.sample_table.Samples.buffers` its BatchNorm running statistics —
+for jump and
 retrain those of the retraining epoch at which it was recorded, for the grid and naive
 samples (and the optimum) those of the optimum, with which they were evaluated
-(:func:`sample_model` loads both). Each (seed, step) retrain is
+(:func:`~helpers.sample_table.sample_model` loads both). Each (seed, step) retrain is
 cached on its own, so an interrupted run resumes without losing a finished retrain.
-:attr:`Samples.runs` lists the retrains, with the epoch at which each diverged; a retrain
+:attr:`~helpers.sample_table.Samples.runs` lists the retrains, with the epoch at which each
+diverged; a retrain
 whose jump point is already non-finite contributes no table row, only its ``runs`` row.
 """
 
@@ -205,7 +208,8 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
         ``1 + len(seeds) · len(step_sizes) · (epochs + 1)`` rows: the optimum, then for
         each seed (outer) and step (inner) the jump-init point (epoch 0) and every
         recorded retraining epoch. A retrain that diverges keeps the epochs before the divergence,
-        marked ``diverged`` (fewer rows); :attr:`Samples.runs` says where it stopped.
+        marked ``diverged`` (fewer rows); :attr:`~helpers.sample_table.Samples.runs` says where it
+        stopped.
         ``parameters`` is a read-only float32 memory map, row ``i`` = table row ``i``.
 
     Raises

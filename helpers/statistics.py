@@ -66,6 +66,7 @@ __all__ = [
     "METHODS",
     "CorrelationResult",
     "correlation_frame",
+    "correlation",
     "correlation_test",
     "partial_correlation",
     "partial_correlation_test",

@@ -71,7 +71,7 @@ def lower_star_persistence(graph: Any, values: ArrayLike, maxdim: int = 1
     Parameters
     ----------
     graph : scipy sparse matrix, shape (n, n)
-        Its sparsity structure is the graph (see :func:`knn_graph`); stored
+        Its sparsity structure is the graph (see :func:`~helpers.graphs.knn_graph`); stored
         values (edge lengths) are ignored, diagonal entries are ignored, and a
         pair stored twice or in one direction only is one edge.
     values : array_like, shape (n,)
