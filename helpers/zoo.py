@@ -357,9 +357,11 @@ def zoo_network(task: ZooTask) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     Returns
     -------
     arrays : dict of ndarray
-        ``<sampler>.<metric>`` for every sampler of :data:`SAMPLERS` and metric of
-        :data:`METRICS`, in the order of the module's docstring; ``diagram.<filtration>.h0``
-        and ``.h1``.
+        ``samples.<sampler>`` for every sampler of :data:`SAMPLERS`: one row per metric
+        of :data:`METRICS`, one column per point in the order of the module's docstring;
+        ``diagrams``: rows ``(filtration, dimension, birth, death)``, the filtration as
+        its index in :data:`helpers.pipeline.FILTRATIONS`. (Few files per network keep
+        the warm read fast: every file is checksummed when read.)
     meta : dict
         The optimum's ``train_loss``, ``test_loss``, ``train_accuracy``,
         ``test_accuracy``; per filtration (suffix ``_train`` or ``_test``) the scalars
@@ -389,11 +391,14 @@ def zoo_network(task: ZooTask) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         "train_loss", "test_loss", "train_accuracy", "test_accuracy", "n_components",
         "n_edges", "n_samples", "diverged_retrains")}
     started = time.perf_counter()
-    for filtration in FILTRATIONS:
+    rows = []
+    for index, filtration in enumerate(FILTRATIONS):
         scalars, diagrams = persistence_summary(graph, table[filtration].to_numpy())
         suffix = filtration.removesuffix("_loss")
         meta.update({f"{k}_{suffix}": v for k, v in scalars.items()})
-        arrays[f"diagram.{filtration}.h0"], arrays[f"diagram.{filtration}.h1"] = diagrams
+        rows += [np.column_stack([np.full(len(d), index), np.full(len(d), dim), d])
+                 for dim, d in enumerate(diagrams)]
+    arrays["diagrams"] = np.concatenate(rows).astype(np.float64)
     seconds_persistence = time.perf_counter() - started
 
     started = time.perf_counter()
@@ -407,9 +412,8 @@ def zoo_network(task: ZooTask) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
                "naive": naive.iloc[1:].set_index(["seed", "step_size"]).reindex(
                    pd.MultiIndex.from_product([range(task.n_points // len(features.step_sizes)),
                                                features.step_sizes]))}
-    for sampler, rows in ordered.items():
-        for metric in METRICS:
-            arrays[f"{sampler}.{metric}"] = rows[metric].to_numpy(dtype=np.float64)
+    for sampler, values in ordered.items():
+        arrays[f"samples.{sampler}"] = values[list(METRICS)].to_numpy(dtype=np.float64).T
 
     largest = max(features.step_sizes)
     jumps = table[(table["kind"] == "jump") & (table["step_size"] == largest)]
@@ -524,10 +528,10 @@ class ZooResult:
         metric : {"train_loss", "train_accuracy", "test_loss", "test_accuracy"}
         """
         check_choice("sampler", sampler, SAMPLERS)
-        check_choice("metric", metric, METRICS)
+        row = METRICS.index(check_choice("metric", metric, METRICS))
         width = len(self.sample_columns(sampler))
         return np.stack([np.full(width, np.nan) if artifact is None
-                         else np.asarray(artifact[f"{sampler}.{metric}"], dtype=np.float64)
+                         else np.asarray(artifact[f"samples.{sampler}"][row], dtype=np.float64)
                          for artifact in self.sweep.results])
 
     def sample_columns(self, sampler: str) -> pd.DataFrame:
@@ -544,4 +548,6 @@ class ZooResult:
         artifact = self.sweep.results[network]
         if artifact is None:
             raise ValueError(f"network {network} failed: {self.failures[network]}")
-        return np.asarray(artifact[f"diagram.{filtration}.h{dim}"])
+        rows = np.asarray(artifact["diagrams"])
+        chosen = (rows[:, 0] == FILTRATIONS.index(filtration)) & (rows[:, 1] == dim)
+        return rows[chosen, 2:]
