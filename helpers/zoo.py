@@ -220,7 +220,7 @@ class Zoo:
     --------
     >>> workshop = zoo("workshop")
     >>> workshop.n_networks >= 48, workshop.n_points
-    (True, 80)
+    (True, 48)
     >>> zoo("paper").n_networks, zoo("paper").n_points
     (108, 640)
     """
@@ -268,7 +268,7 @@ class Zoo:
             helpers.sampling.grid_shape(self.n_points)
         except ValueError:
             raise ValueError(f"len(seeds) · len(step_sizes) · epochs = {self.n_points} must "
-                             "factor into a 3D grid a × b × c (e.g. 80, 216, 640), so that "
+                             "factor into a 3D grid a × b × c (e.g. 48, 80, 640), so that "
                              "grid, naive and J&R sample equally many points") from None
         # Every configuration and task is built (and so checked) now, before any work.
         set_(self, "_tasks", tuple(self._make_tasks()))
