@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import warnings
 
 import numpy as np
@@ -56,6 +57,10 @@ def test_workshop_zoo_spans_the_papers_factors():
         np.prod(sampling.grid_shape(definition.n_points)))
     assert definition.n_points % len(definition.step_sizes) == 0
     assert task.to_dict()["n_points"] == definition.n_points
+    # Tasks travel to Dask workers by pickle; definitions are hashable and compare by value.
+    assert pickle.loads(pickle.dumps(task)) == task
+    assert hash(definition) == hash(zoo("workshop")) and definition == zoo("workshop")
+    assert definition != zoo("workshop", epochs=10)
 
 
 def test_paper_zoo_is_the_papers_108_networks():
@@ -256,3 +261,18 @@ def test_train_loss_features_match_the_pipeline(tiny_zoo, monkeypatch):
     summary, _ = persistence_summary(features.graph, features.samples["test_loss"])
     assert row["total_persistence_h0_max_test"] == pytest.approx(
         summary["total_persistence_h0_max"])
+
+
+def test_a_diverged_network_is_reported_and_reads_as_nan(tmp_path):
+    # lr 1e6 makes the loss non-finite at once: the network fails, the other is kept.
+    definition = Zoo(TINY.replace(epochs=1), {"lr": (1e6, 0.1)}, **SETTINGS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        result = definition.run(cache=ArtifactCache(tmp_path), progress=False)
+    assert list(result.table["status"]) == ["failed", "computed"]
+    assert "diverged" in str(result.failures[0])
+    assert np.isnan(result.samples("naive")[0]).all()
+    assert np.isfinite(result.samples("naive")[1]).all()
+    assert np.isnan(result.table["total_persistence_h0_drop_train"][0])
+    with pytest.raises(ValueError, match="network 0 failed"):
+        result.diagram(0)
