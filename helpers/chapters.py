@@ -203,7 +203,7 @@ class WorkStarted(RuntimeError):
 #: The calls that start a chapter's long work (training, sampling, embedding, sweeps).
 #: :func:`check_parameters` stops at the first of them: every parameter must have been
 #: checked before.
-WORK = ("helpers.train.fit", "helpers.train.train", "helpers.train.fit",
+WORK = ("helpers.train.fit", "helpers.train.train", "helpers.sampling.fit",
         "helpers.sampling.jump_and_retrain", "helpers.sampling.grid_sample",
         "helpers.sampling.naive_sample", "helpers.embedding.embed",
         "helpers.comparison.compare_embeddings", "helpers.comparison.phate_neighbourhoods",
@@ -274,7 +274,7 @@ def check_parameters(chapter: str, parameters: dict[str, Any] | None = None) -> 
     except WorkStarted:
         return
     finally:
-        for module, name, original in originals:
+        for module, name, original in reversed(originals):
             setattr(module, name, original)
 
 

@@ -128,8 +128,10 @@ def sample_model(optimum: TrainResult, samples: Samples, row: int) -> torch.nn.M
 
     Examples
     --------
+    >>> from helpers.config import TrainConfig
     >>> from helpers.train import evaluate, load_training_data, train
     >>> optimum = train(TrainConfig(epochs=2, train_size=40), progress=False)
+    >>> from helpers.sampling import jump_and_retrain
     >>> samples = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2)
     >>> data = load_training_data(optimum.config)
     >>> loss, _, _ = evaluate(sample_model(optimum, samples, 3), data.train_x, data.train_y)
@@ -224,6 +226,8 @@ def retraining_table(samples: Mapping[str, Samples]) -> pd.DataFrame:
 
     Examples
     --------
+    >>> from helpers.config import TrainConfig
+    >>> from helpers.sampling import jump_and_retrain
     >>> from helpers.train import train
     >>> optimum = train(TrainConfig(epochs=2, train_size=40), progress=False)
     >>> run = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2)

@@ -341,7 +341,7 @@ def test_naive_sample_matches_jump_points(reference, optimum, tmp_path):
     assert list(zip(naive["seed"], naive["step_size"], strict=True)) == [
         (0, 0.5), (0, 1.0), (1, 0.5), (1, 1.0)]
     jumps = reference.table[reference.table["kind"] == "jump"]
-    for metric in samples.METRICS:
+    for metric in METRICS:
         np.testing.assert_allclose(naive[metric], jumps[metric], rtol=1e-5)
 
 
