@@ -51,8 +51,7 @@ def test_chapter_06_refuses_a_bad_parameter_before_training(tmp_path):
          "--output-dir", str(tmp_path), "--no-html"],
         capture_output=True, text=True,
         env={**os.environ, "LOSS_LANDSCAPE_CACHE": str(tmp_path / "cache")})
-    assert result.returncode == 1
-    assert "ValueError" in result.stderr and "k must be an integer >= 1" in result.stderr
+    assert result.returncode == 2  # refused by the chapter's own check, before a kernel starts
+    assert "k must be an integer >= 1" in result.stderr
     assert not (tmp_path / "cache" / "train").exists()  # nothing was trained
-    executed = nbformat.read(next(tmp_path.glob("*.ipynb")), as_version=4)
-    assert not any("vegalite" in json.dumps(o) for o in outputs(executed))
+    assert not list(tmp_path.glob("*.ipynb"))  # nothing was executed
