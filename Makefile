@@ -7,7 +7,7 @@ CH     ?= 01
 P      ?=
 B      ?= foundation
 
-.PHONY: book test chapter bench browser setup clean
+.PHONY: book test test-fast lint chapter bench browser setup clean
 
 setup: $(STAMP)
 
@@ -29,14 +29,21 @@ book: $(STAMP)
 	@touch $(CODE_STAMP)
 	@echo "site: _build/html/index.html"
 
-test: $(STAMP) browser
+test: $(STAMP) browser lint
 	$(PY) -m pytest
+
+# The edit loop: unit tests and doctests, no chapter executions, no browser (CI runs `make test`).
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check helpers tests benchmarks conftest.py
 
 # Re-run one chapter with new parameters: make chapter CH=01 P="-p epochs 60 -p train_size 600"
 chapter: $(STAMP)
 	$(PY) -m helpers run-chapter $(CH) $(P)
 
-# Timings: make bench B=foundation (or evaluate, sampling, embedding, topology, sweep)
+# Timings: make bench B=foundation (or evaluate, sampling, embedding, topology, sweep, lr)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_$(B).py
 

@@ -39,7 +39,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import helpers.embedding  # noqa: E402
-from helpers.embedding import LINEAR_METHODS, METHODS, METRICS, embed  # noqa: E402
+from helpers.distances import METRICS  # noqa: E402
+from helpers.embedding import LINEAR_METHODS, METHODS, embed  # noqa: E402
 
 SEEDS, STEPS, EPOCHS = 4, (0.25, 0.5, 0.75, 1.0), 40
 
@@ -81,7 +82,7 @@ def peak_rss_gb() -> float:
 
 
 def bench_methods(columns: int, repeats: int) -> None:
-    from helpers.embedding import trajectory_continuity
+    from helpers.quality import trajectory_continuity
 
     X, ids, epochs = jump_and_retrain(columns)
     print(f"\n== every method on a {X.shape[0]} x {X.shape[1]:,} float32 matrix "
@@ -135,7 +136,7 @@ def bench_memmap(columns: int, directory: str | None) -> None:
         X = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, columns))
         # Time the pass over X apart from PHATE by wrapping the module's Gram pass.
         gram_seconds = []
-        original = helpers.embedding._gram_pass
+        original = helpers.distances.gram_matrices
 
         def timed_gram_pass(*args, **kwargs):
             began = time.perf_counter()
@@ -144,14 +145,14 @@ def bench_memmap(columns: int, directory: str | None) -> None:
             finally:
                 gram_seconds.append(time.perf_counter() - began)
 
-        helpers.embedding._gram_pass = timed_gram_pass
+        helpers.distances.gram_matrices = timed_gram_pass
         print(f"load average before: {os.getloadavg()[0]:.1f}")
         tracemalloc.start()
         began = time.perf_counter()
         try:
             result = embed(X, "phate", "cosine")
         finally:
-            helpers.embedding._gram_pass = original
+            helpers.distances.gram_matrices = original
         seconds = time.perf_counter() - began
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
@@ -162,7 +163,7 @@ def bench_memmap(columns: int, directory: str | None) -> None:
         print(f"peak RSS of the process: {peak_rss_gb():.2f} GB (includes mapped pages "
               f"of the memmap); peak of numpy/Python allocations (tracemalloc) during "
               f"embed: {traced_peak / 1e9:.2f} GB")
-        from helpers.embedding import trajectory_continuity
+        from helpers.quality import trajectory_continuity
 
         print(f"continuity (k=5): "
               f"{trajectory_continuity(result.coordinates, ids, epochs):.3f}")

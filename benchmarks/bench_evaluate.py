@@ -38,7 +38,7 @@ from torch.nn import functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers.directions import evaluate_along, random_directions  # noqa: E402
-from helpers.parameters import flatten_parameters, parameter_count  # noqa: E402
+from helpers.flat_parameters import flatten_parameters, parameter_count  # noqa: E402
 
 
 class _Block(nn.Module):

@@ -1,7 +1,7 @@
 """Cost of jump-and-retrain sampling, and points per second of grid sampling.
 
 Prints figures; asserts nothing. Around the workshop preset's good optimum
-(``helpers.config.optimum_config("good", "workshop", seed=0)``: WRN-10-1 on 300 digits,
+(``helpers.presets.optimum_config("good", "workshop", seed=0)``: WRN-10-1 on 300 digits,
 batch 64, augmentation), trained first, untimed, into an empty temporary cache:
 
 1. Seconds for :func:`helpers.sampling.jump_and_retrain` at its defaults (4 seeds × 4
@@ -54,8 +54,8 @@ import bench_evaluate  # noqa: E402
 
 import helpers.directions  # noqa: E402
 from helpers.cache import ArtifactCache  # noqa: E402
-from helpers.config import optimum_config  # noqa: E402
-from helpers.parameters import flatten_parameters, load_flat_parameters  # noqa: E402
+from helpers.flat_parameters import flatten_parameters, load_flat_parameters  # noqa: E402
+from helpers.presets import optimum_config  # noqa: E402
 from helpers.sampling import grid_sample, grid_shape, jump_and_retrain, retrain_config  # noqa: E402
 from helpers.train import (  # noqa: E402
     _train_one_epoch,

@@ -37,6 +37,7 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers.directions import evaluate_along, random_directions  # noqa: E402
+from helpers.flat_parameters import flatten_parameters, parameter_count  # noqa: E402
 from helpers.hessian import (  # noqa: E402
     HessianOperator,
     hutchinson_trace,
@@ -44,7 +45,6 @@ from helpers.hessian import (  # noqa: E402
     top_eigenvalues,
 )
 from helpers.models import ResNet  # noqa: E402
-from helpers.parameters import flatten_parameters, parameter_count  # noqa: E402
 from helpers.surfaces import grid_coordinates  # noqa: E402
 
 

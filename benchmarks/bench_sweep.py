@@ -1,7 +1,7 @@
 """How long a small feature sweep takes in this process and on a 2-worker Dask cluster.
 
 Prints figures; asserts nothing. The sweep is Chapter 4's pipeline
-(:func:`helpers.features.feature_sweep`: train, jump and retrain, cosine PHATE, kNN graph,
+(:func:`helpers.pipeline.feature_sweep`: train, jump and retrain, cosine PHATE, kNN graph,
 persistence) over weight decay {0, 5e-3} × augmentation {off, on} of the workshop good
 optimum, shortened: 20 training epochs and 4 directions × 2 steps × 5 retraining epochs
 per network by default. Each run starts from an empty temporary cache (training and J&R
@@ -37,13 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
 
-from helpers import config, features  # noqa: E402
+from helpers import pipeline, presets  # noqa: E402
 from helpers.cache import ArtifactCache  # noqa: E402
 
 
-def tasks(train_epochs: int, retrain_epochs: int) -> list[features.FeatureTask]:
-    base = config.optimum_config("good", epochs=train_epochs)
-    return features.grid_tasks(base, {"weight_decay": (0.0, 5e-3), "augment": (False, True)},
+def tasks(train_epochs: int, retrain_epochs: int) -> list[pipeline.FeatureTask]:
+    base = presets.optimum_config("good", epochs=train_epochs)
+    return pipeline.grid_tasks(base, {"weight_decay": (0.0, 5e-3), "augment": (False, True)},
                                seeds=(0, 1, 2, 3), step_sizes=(0.5, 1.0),
                                epochs=retrain_epochs, retrain={"lr": 0.1}, knn=20)
 
@@ -56,7 +56,7 @@ def run(label: str, sweep_tasks, executor: str, workers: int | None, threads: in
         began = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            sweep = features.feature_sweep(sweep_tasks, executor=executor, n_workers=workers,
+            sweep = pipeline.feature_sweep(sweep_tasks, executor=executor, n_workers=workers,
                                            cache=ArtifactCache(folder), progress=False)
         seconds = time.perf_counter() - began
     print(f"{label:<44}{seconds:8.1f} s   (load average before {load:.1f}; "

@@ -4,14 +4,14 @@ Prints figures; asserts nothing. Three parts:
 
 1. A random graph of 50,000 vertices: the kNN graph (k = 20) of Gaussian points in 8
    dimensions, with a random value on each vertex (rounded to float32, so that Ripser's
-   float32 arithmetic changes nothing). Timed: :func:`helpers.topology.knn_graph`,
+   float32 arithmetic changes nothing). Timed: :func:`helpers.graphs.knn_graph`,
    :func:`helpers.topology.merge_tree` (target ≤ 1 s), and beside it Ripser's H0 of the
    same lower-star filtration (:func:`helpers.topology.lower_star_persistence` with
    ``maxdim=0``). Also says whether the two H0 diagrams agree.
 2. H0 + H1 (Ripser, ``maxdim=1``) and the merge tree on graphs of the size of the
    paper's (657 samples, k = 20) and of this book's defaults (89 samples), built from
    a synthetic jump-and-retrain-like point cloud.
-3. The same on the chapter's own graphs: :func:`helpers.features.compute_features` for
+3. The same on the chapter's own graphs: :func:`helpers.pipeline.compute_features` for
    the workshop optima at Chapter 4's defaults, read from the artifact cache
    (``$LOSS_LANDSCAPE_CACHE`` or ``data/cache``); networks not yet there are trained
    first (untimed), unless ``--skip-chapter``.
@@ -36,13 +36,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers.topology import (  # noqa: E402
-    connected_components,
-    knn_graph,
-    lower_star_persistence,
-    merge_tree,
-    potential_distances,
-)
+from helpers.distances import potential_distances
+from helpers.graphs import connected_components, knn_graph
+from helpers.topology import lower_star_persistence, merge_tree
 
 
 def timed(function, repeats: int):
@@ -123,19 +119,19 @@ def synthetic_part(repeats: int, seed: int) -> None:
 def chapter_part(repeats: int) -> None:
     import torch
 
-    from helpers import config, features
+    from helpers import config, pipeline, presets
 
     torch.set_num_threads(1)
-    settings = features.preset_settings("workshop")
+    settings = presets.feature_settings("workshop")
     training = config.overrides(epochs=settings["train_epochs"])
     print("\n== H0 + H1 on Chapter 4's graphs (workshop defaults; cached networks and samples)")
     print(f"{'graph':<34}{'n':>6}{'edges':>8}")
     for kind in ("good", "bad", "memorization"):
-        task = features.FeatureTask(config.optimum_config(kind, **training), **settings["task"])
+        task = pipeline.FeatureTask(presets.optimum_config(kind, **training), **settings["task"])
         began = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            found = features.compute_features(task, progress=False)
+            found = pipeline.compute_features(task, progress=False)
         prepared = time.perf_counter() - began
         graph_part(f"{kind} optimum ({prepared:.0f} s to prepare)", found.graph, found.values,
                    repeats)

@@ -1,4 +1,4 @@
-"""The artifact store: computed once, verified on every read, never read half-written.
+"""The artifact store: computed once, checked when read, never read half-written.
 
 An artifact is a folder ``<root>/<namespace>/<key>/`` holding one ``.npy`` file per
 array and a ``meta.json`` that records each file's size and SHA-256, the fields the
@@ -6,9 +6,24 @@ key was made from, and free-form metadata. It is built in a temporary folder bes
 its final place and renamed into place only when complete, so an interrupted
 computation leaves nothing that could be mistaken for a result.
 
-The key hashes the configuration *and* the source code of the modules that compute
-the artifact (:func:`code_version`): editing the training loop invalidates every
-cached training run, so a stale result never survives a change of the code.
+When checksums are compared:
+
+- :meth:`ArtifactCache.load` (and so :meth:`ArtifactCache.get_or_compute`) hashes
+  every file of the artifact; a damaged artifact is deleted and recomputed.
+- ``artifact[name]`` for an array under :data:`MMAP_BYTES` reads the file once,
+  hashes the very bytes it read and returns them as a read-only array; later requests
+  return that same in-memory array, which later changes to the file cannot reach.
+- A memory-mapped array (``artifact[name]`` at :data:`MMAP_BYTES` or more, and
+  :meth:`Artifact.memmap`) is read lazily from the file, page by page, so no single
+  read can be checked cheaply. Its file is hashed by the load and again at *every
+  later request* for it. Damage to the file after a request is caught by the next
+  request or load, which raise :class:`DamagedArtifactError` (and delete the
+  artifact); an array already handed out reads the damaged bytes until then.
+
+The key hashes the configuration *and* the code that computes the artifact
+(:func:`code_version`): editing the training loop invalidates every cached training
+run, so a stale result never survives a change of the code; editing a docstring, a
+comment, a chart or a sentence of the book invalidates nothing.
 
 Only ``.npy`` files (``allow_pickle=False``) and JSON are ever read back; nothing is
 unpickled. Large arrays load memory-mapped.
@@ -26,12 +41,18 @@ True
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import dataclasses
 import hashlib
+import importlib
 import inspect
+import io
 import json
 import os
 import shutil
+import sys
+import textwrap
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -42,9 +63,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from helpers.config import stable_hash
-
-# Arrays at least this large are memory-mapped on load instead of read into RAM.
+#: Arrays at least this large (bytes of their ``.npy`` file) are memory-mapped on
+#: request instead of read into memory.
 MMAP_BYTES = 64 * 2**20
 _META = "meta.json"
 _FORMAT = 1
@@ -78,30 +98,154 @@ def default_cache_dir() -> Path:
 
 
 def code_version(*sources: ModuleType | Callable[..., Any] | str) -> str:
-    """A hash of the source code of modules or functions (strings are hashed as given).
+    """A hash of the code that computes an artifact, blind to docstrings and comments.
 
-    Used in cache keys so that editing the code that computes an artifact
-    invalidates it.
+    Used in cache keys so that editing the code that computes an artifact invalidates
+    it, and editing anything else does not. Each source counts as follows:
+
+    - a module of this package: its syntax tree with docstrings removed, and the same
+      for every ``helpers`` module it imports, directly or through others, except this
+      store, whose format is part of every key (so
+      ``code_version(helpers.train)`` covers configuration, data, models and flat
+      parameters). A module that no computing module imports — charts, rendering, the
+      sentences of :mod:`helpers.report` — never enters a key;
+    - any other module or a function: its syntax tree with docstrings removed;
+    - a string: as given (e.g. another code version).
+
+    Comments, docstrings, blank lines and line breaks therefore change no key; a
+    changed statement, default or constant does.
 
     Examples
     --------
     >>> import helpers.config
     >>> len(code_version(helpers.config))
     16
+    >>> def f(x):
+    ...     return 2 * x
+    >>> before = code_version(f)
+    >>> def f(x):
+    ...     'Twice x.'
+    ...     return 2 * x  # doubled
+    >>> code_version(f) == before
+    True
     """
     if not sources:
         raise ValueError("code_version needs at least one module, function or string")
-    digest = hashlib.sha256()
+    texts: list[str] = []
+    seen: set[str] = set()
     for source in sources:
-        text = source if isinstance(source, str) else inspect.getsource(source)
+        if isinstance(source, str):
+            texts.append(source)
+        elif isinstance(source, ModuleType) and source.__name__.startswith("helpers."):
+            for name in sorted(helper_modules(source)):
+                if name not in seen:
+                    seen.add(name)
+                    texts.append(source_fingerprint(inspect.getsource(sys.modules[name])))
+        else:
+            texts.append(source_fingerprint(inspect.getsource(source)))
+    digest = hashlib.sha256()
+    for text in texts:
         # Length-prefixed so that ("ab", "") and ("a", "b") differ.
         digest.update(f"{len(text)}:{text}".encode())
     return digest.hexdigest()[:16]
 
 
+def source_fingerprint(source: str) -> str:
+    """The syntax tree of Python source without its docstrings, as text.
+
+    Examples
+    --------
+    >>> source_fingerprint("x = 1  # one") == source_fingerprint("x = (1)")
+    True
+    >>> source_fingerprint("x = 1") == source_fingerprint("x = 2")
+    False
+    """
+    tree = ast.parse(textwrap.dedent(source))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                and body and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+def helper_modules(module: ModuleType) -> set[str]:
+    """The names of ``module`` and of every ``helpers`` module it imports, transitively.
+
+    Imports inside functions count too (a lazy import is still a dependency).
+
+    Examples
+    --------
+    >>> import helpers.train
+    >>> {"helpers.config", "helpers.models", "helpers.train"} <= helper_modules(helpers.train)
+    True
+    >>> "helpers.charts" in helper_modules(helpers.train)
+    False
+    """
+    found: set[str] = set()
+    pending = [module.__name__]
+    while pending:
+        name = pending.pop()
+        if name in found or name == __name__:
+            continue  # the store itself computes nothing; its format is in every key
+        found.add(name)
+        tree = ast.parse(inspect.getsource(importlib.import_module(name)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                pending += [a.name for a in node.names if a.name.startswith("helpers.")]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.startswith("helpers."):
+                    pending.append(node.module)
+                elif node.module == "helpers":
+                    pending += [f"helpers.{a.name}" for a in node.names]
+    return found
+
+
+def stable_hash(value: Any, length: int = 16) -> str:
+    """Hash a JSON-compatible value into a short hexadecimal string.
+
+    Keys are sorted and floats written by ``repr``, so equal values always hash
+    equally, in any process.
+
+    Examples
+    --------
+    >>> stable_hash({"b": 1, "a": 2}) == stable_hash({"a": 2, "b": 1})
+    True
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=json_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def json_default(value: Any) -> Any:
+    """``json.dumps``'s ``default`` for what the book stores: dataclasses, tuples, numpy.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> json.dumps({"a": (1, 2), "b": np.float32(0.5)}, default=json_default)
+    '{"a": [1, 2], "b": 0.5}'
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"cannot store a value of type {type(value).__name__} as JSON")
+
+
+class DamagedArtifactError(OSError):
+    """A stored file no longer matches the checksum recorded when it was written."""
+
+
 @dataclass
 class Artifact:
     """A stored artifact: named arrays plus JSON metadata.
+
+    Made by :meth:`ArtifactCache.load`. ``artifact[name]`` returns an array, checked
+    against its recorded SHA-256 as the module docstring describes.
 
     Attributes
     ----------
@@ -116,25 +260,66 @@ class Artifact:
     path: Path
     meta: dict[str, Any]
     from_cache: bool
-    _names: tuple[str, ...] = ()
+    _files: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     _loaded: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # Files hashed by the load and not requested since: a first request for a memory map
+    # need not hash them again.
+    _hashed_by_load: set[str] = field(default_factory=set, repr=False)
 
     @property
     def names(self) -> tuple[str, ...]:
         """Names of the stored arrays."""
-        return self._names
+        return tuple(self._files)
 
     def __contains__(self, name: str) -> bool:
-        return name in self._names
+        return name in self._files
 
     def __getitem__(self, name: str) -> np.ndarray:
-        if name not in self._names:
-            raise KeyError(f"artifact has no array {name!r}; it has {list(self._names)}")
-        if name not in self._loaded:
-            file = self.path / f"{name}.npy"
-            mmap = "r" if file.stat().st_size >= MMAP_BYTES else None
-            self._loaded[name] = np.load(file, mmap_mode=mmap, allow_pickle=False)
-        return self._loaded[name]
+        self._check_name(name)
+        return self._array(name, mmap=self._files[name]["bytes"] >= MMAP_BYTES)
+
+    def memmap(self, name: str) -> np.memmap:
+        """The array memory-mapped (read-only) whatever its size.
+
+        For matrices read by rows that must never be in memory twice. Checked like
+        every memory-mapped array: hashed by the load and at every later request.
+        """
+        self._check_name(name)
+        return self._array(name, mmap=True)
+
+    def _check_name(self, name: str) -> None:
+        if name not in self._files:
+            raise KeyError(f"artifact has no array {name!r}; it has {list(self._files)}")
+
+    def _array(self, name: str, mmap: bool) -> np.ndarray:
+        loaded = self._loaded.get(name)
+        if loaded is not None and not isinstance(loaded, np.memmap) and not mmap:
+            return loaded  # already in memory, checked when it was read
+        file = self.path / f"{name}.npy"
+        first_request = name in self._hashed_by_load
+        self._hashed_by_load.discard(name)
+        if mmap:
+            if not first_request:
+                self._verify(name, file.stat().st_size, _sha256(file))
+            if not isinstance(loaded, np.memmap):
+                loaded = np.load(file, mmap_mode="r", allow_pickle=False)
+                self._loaded[name] = loaded
+            return loaded
+        data = file.read_bytes()
+        self._verify(name, len(data), hashlib.sha256(data).hexdigest())
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+        array.flags.writeable = False  # what later requests return must stay what was checked
+        self._loaded[name] = array
+        return array
+
+    def _verify(self, name: str, size: int, digest: str) -> None:
+        expected = self._files[name]
+        if size != expected["bytes"] or digest != expected["sha256"]:
+            shutil.rmtree(self.path, ignore_errors=True)
+            raise DamagedArtifactError(
+                f"{self.path / (name + '.npy')} no longer matches the checksum recorded when "
+                "it was written; the artifact was deleted and the next get_or_compute "
+                "recomputes it")
 
     def frame(self, prefix: str) -> pd.DataFrame:
         """Rebuild a table saved with :func:`frame_arrays` under ``prefix``."""
@@ -214,8 +399,8 @@ class ArtifactCache:
     def load(self, namespace: str, key: str) -> Artifact | None:
         """The artifact if it exists and every file checks out, else ``None``.
 
-        A damaged artifact (missing file, wrong size or checksum, unreadable
-        metadata) is deleted so that it is recomputed.
+        Every file is hashed. A damaged artifact (missing file, wrong size or
+        checksum, unreadable metadata) is deleted so that it is recomputed.
         """
         folder = self.path(namespace, key)
         try:
@@ -232,7 +417,7 @@ class ArtifactCache:
         except (ValueError, KeyError, TypeError, json.JSONDecodeError):
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return Artifact(folder, record["meta"], True, tuple(files))
+        return Artifact(folder, record["meta"], True, dict(files), _hashed_by_load=set(files))
 
     @contextlib.contextmanager
     def writing(self, namespace: str, key: str,
@@ -258,7 +443,7 @@ class ArtifactCache:
                 files[name] = {"bytes": file.stat().st_size, "sha256": _sha256(file)}
             record = {"format": _FORMAT, "key": key, "fields": dict(fields or {}),
                       "meta": dict(meta or {}), "files": files}
-            (temporary / _META).write_text(json.dumps(record, indent=1, default=_plain))
+            (temporary / _META).write_text(json.dumps(record, indent=1, default=json_default))
             _fsync(temporary / _META)
             if final.exists():
                 shutil.rmtree(final)
@@ -315,10 +500,3 @@ def _fsync(file: Path) -> None:
     with open(file, "rb") as handle:
         os.fsync(handle.fileno())
 
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, tuple | set):
-        return list(value)
-    raise TypeError(f"cannot store a value of type {type(value).__name__} in metadata")

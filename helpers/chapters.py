@@ -4,8 +4,9 @@ A chapter is a MyST-Markdown notebook whose cell tagged ``parameters`` holds its
 defaults. :func:`run_chapter` converts it with jupytext, checks the requested
 parameter names against that cell (papermill alone only warns about unknown ones),
 executes it with papermill and writes the executed notebook and an HTML page under
-``_build/runs/``. A bad value stops at the chapter's own checks, which run right
-after the parameters, so it fails within seconds.
+``_build/runs/``. Before that, :func:`check_parameters` runs the chapter's own checks on
+the values in this process, up to the first long computation: a bad value is refused
+in about a second, with the chapter's message, before a kernel starts.
 
 Examples
 --------
@@ -18,8 +19,10 @@ From the repository root::
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +30,8 @@ import jupytext
 import nbformat
 import yaml
 
-from helpers.cache import project_root
-from helpers.charts import BUNDLE_NAME, write_bundle
-from helpers.config import stable_hash
+from helpers.cache import project_root, stable_hash
+from helpers.render import BUNDLE_NAME, write_bundle
 
 
 class ChapterError(RuntimeError):
@@ -156,6 +158,7 @@ def run_chapter(chapter: str, parameters: dict[str, Any] | None = None,
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown} for chapter {source.stem}; "
                          f"valid parameters are: {', '.join(defaults)}")
+    check_parameters(str(source), parameters)  # a bad value fails here, in about a second
     output_dir = Path(output_dir) if output_dir else book_dir().parent / "_build" / "runs"
     output_dir.mkdir(parents=True, exist_ok=True)
     suffix = f"-{stable_hash(parameters, 8)}" if parameters else ""
@@ -191,3 +194,113 @@ def write_html(notebook_path: Path) -> Path:
     page.write_text(body)
     write_bundle(page.parent)
     return page
+
+
+class WorkStarted(RuntimeError):
+    """Raised by :func:`check_parameters` where a chapter starts its long work."""
+
+
+#: The calls that start a chapter's long work (training, sampling, embedding, sweeps).
+#: :func:`check_parameters` stops at the first of them: every parameter must have been
+#: checked before.
+WORK = ("helpers.train.fit", "helpers.train.train", "helpers.sampling.fit",
+        "helpers.sampling.jump_and_retrain", "helpers.sampling.grid_sample",
+        "helpers.sampling.naive_sample", "helpers.embedding.embed",
+        "helpers.comparison.compare_embeddings", "helpers.comparison.phate_neighbourhoods",
+        "helpers.pipeline.compute_features", "helpers.pipeline.feature_sweep",
+        "helpers.sweep.run_sweep")
+
+
+def check_parameters(chapter: str, parameters: dict[str, Any] | None = None) -> None:
+    """Run a chapter's checks on ``parameters`` in this process, in about a second.
+
+    Executes the chapter's code cells in order, with ``parameters`` set after its
+    ``parameters`` cell, until the first call of :data:`WORK` — which is replaced by one
+    that stops there. A chapter checks every parameter before any long work, so a bad
+    value raises its ``ValueError`` (naming the chapter's parameter) here, before a
+    kernel is started or anything is trained; :func:`run_chapter` calls this first.
+
+    Raises
+    ------
+    ValueError
+        The chapter's own error for a bad value (or an unknown parameter name).
+
+    Examples
+    --------
+    >>> check_parameters("01", {"epochs": -1})
+    Traceback (most recent call last):
+    ...
+    ValueError: epochs must be an integer >= 1; got -1
+    """
+    import importlib
+    import io
+
+    parameters = dict(parameters or {})
+    notebook = jupytext.read(find_chapter(chapter))
+    defaults = chapter_parameters(notebook)
+    unknown = sorted(set(parameters) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {unknown}; valid parameters are: "
+                         f"{', '.join(defaults)}")
+
+    def stop(*args: Any, **kwargs: Any) -> None:
+        raise WorkStarted
+
+    import pkgutil
+
+    import helpers
+
+    # Import every helpers module first: one imported while a function is replaced would
+    # keep the replacement (``from helpers.train import fit``) after it is restored.
+    for module in pkgutil.iter_modules(helpers.__path__):
+        if module.name not in ("__main__", "sphinx_vega"):
+            importlib.import_module(f"helpers.{module.name}")
+    originals = []
+    for path in WORK:
+        module_name, name = path.rsplit(".", 1)
+        module = importlib.import_module(module_name)
+        originals.append((module, name, getattr(module, name)))
+        setattr(module, name, stop)
+    namespace: dict[str, Any] = {"__name__": "__chapter__", "display": lambda *a, **k: None}
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for cell in notebook.cells:
+                if cell.cell_type != "code":
+                    continue
+                exec(compile(cell.source, f"<{chapter} cell>", "exec"), namespace)  # noqa: S102
+                if "parameters" in cell.metadata.get("tags", []):
+                    namespace.update(parameters)
+    except WorkStarted:
+        return
+    finally:
+        for module, name, original in reversed(originals):
+            setattr(module, name, original)
+
+
+@contextlib.contextmanager
+def parameter_names(**names: str) -> Iterator[None]:
+    """Let errors raised inside name the chapter's parameters, not the helper's arguments.
+
+    A helper's ``ValueError`` names its own argument first (``"n_branch must be ..."``);
+    a chapter that passes its parameter ``tree_n_branch`` as ``n_branch`` wraps the call
+    so that a reader sees the name they can change.
+
+    Examples
+    --------
+    >>> with parameter_names(n_branch="tree_n_branch"):
+    ...     raise ValueError("n_branch must be an integer >= 1; got 0")
+    Traceback (most recent call last):
+    ...
+    ValueError: tree_n_branch must be an integer >= 1; got 0
+    """
+    try:
+        yield
+    except ValueError as error:
+        message = str(error)
+        for argument, parameter in names.items():
+            renamed = re.sub(rf"^(retrain: |settings\[\W*\w+\W*\] ?)?{re.escape(argument)}\b",
+                             parameter, message, count=1)
+            if renamed != message:
+                raise ValueError(renamed) from error
+        raise

@@ -8,33 +8,32 @@ hash of its fields, used to address cached artifacts.
 
 Presets bundle the defaults of a scale: ``"workshop"`` (the book's default, CPU
 minutes on 8×8 digits) and ``"paper"`` (Horoi et al. 2022, §4.1: WRN-28-2 on
-CIFAR-10). :func:`optimum_config` derives the good, bad and memorization optima
-of a preset, and :func:`paper_grid` expands the paper's 108-network sweep.
+CIFAR-10). :func:`~helpers.presets.optimum_config` derives the good, bad and memorization optima
+of a preset, and :func:`~helpers.presets.paper_grid` expands the paper's 108-network sweep.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from helpers._checks import (
+from helpers.cache import json_default, stable_hash
+from helpers.checks import (
     check_bool,
     check_choice,
     check_float,
     check_int,
     check_sequence,
 )
+from helpers.data import DATASETS
+from helpers.models import FAMILIES
 
-DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
-MODELS = ("wrn", "resnet")
 OPTIMIZERS = ("sgd", "sgd_momentum", "adam")
 DEVICES = ("cpu", "cuda", "mps")
-PRESETS = ("workshop", "paper")
 OPTIMA = ("good", "bad", "memorization")
 
 
@@ -119,7 +118,7 @@ class TrainConfig:
         check_choice("dataset", self.dataset, DATASETS)
         if self.train_size is not None:
             set_(self, "train_size", check_int("train_size", self.train_size, minimum=10))
-        check_choice("model", self.model, MODELS)
+        check_choice("model", self.model, FAMILIES)
         set_(self, "epochs", check_int("epochs", self.epochs, minimum=1))
         if self.model == "wrn":
             depth = check_int("depth", self.depth, minimum=10)
@@ -221,194 +220,13 @@ def field_names() -> list[str]:
     return [f.name for f in dataclasses.fields(TrainConfig)]
 
 
-def stable_hash(value: Any, length: int = 16) -> str:
-    """Hash a JSON-compatible value into a short hexadecimal string.
-
-    Keys are sorted and floats written by ``repr``, so equal values always hash
-    equally, in any process.
-
-    Examples
-    --------
-    >>> stable_hash({"b": 1, "a": 2}) == stable_hash({"a": 2, "b": 1})
-    True
-    """
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def _json_default(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    if isinstance(value, tuple | set | frozenset):
-        return list(value)
-    if hasattr(value, "tolist"):  # numpy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"cannot hash a value of type {type(value).__name__}")
-
-
-# --- presets ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Preset:
-    """A scale at which the book runs: the shared base and how each optimum differs.
-
-    Attributes
-    ----------
-    name : str
-        ``"workshop"`` or ``"paper"``.
-    base : TrainConfig
-        Settings shared by every optimum.
-    optima : mapping of str to dict
-        For each of ``"good"``, ``"bad"`` and ``"memorization"`` the fields that
-        differ from ``base``.
-    seeds : tuple of int
-        Seeds over which each optimum is trained.
-    milestone_fractions : tuple of float
-        The step schedule as fractions of the epochs, so that changing ``epochs``
-        moves the milestones with it.
-    """
-
-    name: str
-    base: TrainConfig
-    optima: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    seeds: tuple[int, ...] = (0, 1, 2)
-    milestone_fractions: tuple[float, ...] = ()
-
-    def config(self, **overrides: Any) -> TrainConfig:
-        """The base with ``overrides``; milestones follow the epochs unless given.
-
-        Examples
-        --------
-        >>> preset("paper").config().milestones
-        (100, 150, 185)
-        >>> preset("paper").config(epochs=20).milestones
-        (10, 15, 18)
-        """
-        if "milestones" not in overrides:
-            epochs = check_int("epochs", overrides.get("epochs", self.base.epochs), minimum=1)
-            overrides["milestones"] = tuple(sorted({max(1, round(f * epochs))
-                                                    for f in self.milestone_fractions}))
-        return self.base.replace(**overrides)
-
-
-# Workshop: WRN-10-1 on 300 digits. A step schedule at 50 % / 75 % of the epochs lets
-# every optimum settle; "bad" is full batch without regularization (the paper's "bad"
-# optima lack weight decay and augmentation; full batch removes SGD noise as well).
-_WORKSHOP = Preset(
-    name="workshop",
-    base=TrainConfig(dataset="digits", train_size=300, model="wrn", depth=10, widen_factor=1,
-                     optimizer="sgd_momentum", lr=0.1, momentum=0.9, lr_factor=0.1,
-                     epochs=150),
-    optima={
-        "good": dict(batch_size=64, weight_decay=5e-4, augment=True),
-        "bad": dict(batch_size=300, weight_decay=0.0, augment=False),
-        "memorization": dict(batch_size=64, weight_decay=0.0, augment=False, random_labels=True),
-    },
-    seeds=(0, 1, 2),
-    milestone_fractions=(0.5, 0.75),
-)
-
-# Paper (Horoi et al. 2022, §4.1): WRN-28-2, CIFAR-10, SGD lr 0.1 momentum 0.9, ×0.1 at
-# epochs 100/150/185, 200 epochs, batch 128; good = weight decay 1e-4 + augmentation.
-_PAPER = Preset(
-    name="paper",
-    base=TrainConfig(dataset="cifar10", train_size=None, model="wrn", depth=28, widen_factor=2,
-                     optimizer="sgd_momentum", lr=0.1, momentum=0.9, lr_factor=0.1,
-                     batch_size=128, epochs=200),
-    optima={
-        "good": dict(weight_decay=1e-4, augment=True),
-        "bad": dict(weight_decay=0.0, augment=False, batch_size=512),
-        "memorization": dict(weight_decay=0.0, augment=False, random_labels=True),
-    },
-    seeds=(0,),
-    milestone_fractions=(0.5, 0.75, 0.925),
-)
-
-_PRESETS = {"workshop": _WORKSHOP, "paper": _PAPER}
-
-
-def preset(name: str = "workshop") -> Preset:
-    """Return the named :class:`Preset`.
-
-    Examples
-    --------
-    >>> preset("paper").base.depth
-    28
-    """
-    return _PRESETS[check_choice("preset", name, PRESETS)]
-
-
-def optimum_config(kind: str, preset_name: str = "workshop", *, seed: int = 0,
-                   **overrides: Any) -> TrainConfig:
-    """The configuration of one kind of optimum at a preset's scale.
-
-    Parameters
-    ----------
-    kind : {"good", "bad", "memorization"}
-    preset_name : {"workshop", "paper"}
-    seed : int
-    **overrides
-        Any :class:`TrainConfig` field; applied last, so they win over the preset.
-
-    Examples
-    --------
-    >>> optimum_config("good").augment
-    True
-    >>> optimum_config("memorization", epochs=40).random_labels
-    True
-    """
-    check_choice("kind", kind, OPTIMA)
-    chosen = preset(preset_name)
-    return chosen.config(**{**chosen.optima[kind], "seed": seed, **overrides})
-
-
-PAPER_GRID: dict[str, tuple[Any, ...]] = {
-    "depth": (10, 16, 22),
-    "widen_factor": (1, 2),
-    "batch_size": (32, 128, 512),
-    "weight_decay": (0.0, 1e-4, 1e-3),
-    "augment": (False, True),
-}
-
-
-def paper_grid(base: TrainConfig | None = None,
-               grid: Mapping[str, tuple[Any, ...]] = PAPER_GRID) -> list[TrainConfig]:
-    """Expand a hyperparameter grid into configurations (the paper's 108 nets by default).
-
-    Parameters
-    ----------
-    base : TrainConfig, optional
-        Fields not in the grid; the paper preset's base by default.
-    grid : mapping of field name to tuple of values
-        The Cartesian product of these values is expanded in order.
-
-    Examples
-    --------
-    >>> len(paper_grid())
-    108
-    >>> len(paper_grid(grid={"weight_decay": (0.0, 1e-3), "seed": (0, 1)}))
-    4
-    """
-    base = preset("paper").config() if base is None else base
-    names = list(grid)
-    unknown = sorted(set(names) - set(field_names()))
-    if unknown:
-        raise ValueError(f"grid has unknown field(s) {unknown}; valid fields are {field_names()}")
-    return [base.replace(**dict(zip(names, values, strict=True)))
-            for values in _product(grid, names)]
-
-
-def _product(grid: Mapping[str, tuple[Any, ...]], names: list[str]) -> Iterator[tuple[Any, ...]]:
-    for name in names:
-        if not grid[name]:
-            raise ValueError(f"grid[{name!r}] must not be empty")
-    return itertools.product(*(grid[name] for name in names))
 
 
 def overrides(**values: Any) -> dict[str, Any]:
     """The given fields that are not ``None``: a chapter's parameters as overrides.
 
-    ``None`` in a chapter's parameters cell means "the preset's value".
+    ``None`` in a chapter's parameters cell means "the preset's value". A ``device``
+    is also checked to exist on this machine (:func:`check_device_available`).
 
     Examples
     --------
@@ -419,7 +237,30 @@ def overrides(**values: Any) -> dict[str, Any]:
     if unknown:
         raise ValueError(f"unknown configuration field(s) {unknown}; "
                          f"valid fields are {field_names()}")
+    if values.get("device") is not None:
+        check_device_available(values["device"])
     return {name: value for name, value in values.items() if value is not None}
+
+
+def check_device_available(device: Any, name: str = "device") -> str:
+    """Return ``device`` if it is one of ``DEVICES`` and this machine has it.
+
+    Examples
+    --------
+    >>> check_device_available("cpu")
+    'cpu'
+    """
+    check_choice(name, device, DEVICES)
+    import torch
+
+    available = {"cpu": True, "cuda": torch.cuda.is_available(),
+                 "mps": bool(getattr(torch.backends, "mps", None)
+                             and torch.backends.mps.is_available())}
+    if not available[device]:
+        usable = [d for d in DEVICES if available[d]]
+        raise ValueError(f"{name} {device!r} is not available on this machine (torch finds no "
+                         f"{device.upper()} device); available: {usable}")
+    return device
 
 
 def compare(configs: Mapping[Any, TrainConfig]) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -452,7 +293,7 @@ def compare(configs: Mapping[Any, TrainConfig]) -> tuple[dict[str, dict[str, Any
     shared: dict[str, Any] = {}
     for setting in field_names():
         values = {name: row[setting] for name, row in rows.items()}
-        if len({json.dumps(v, default=_json_default) for v in values.values()}) == 1:
+        if len({json.dumps(v, default=json_default) for v in values.values()}) == 1:
             shared[setting] = next(iter(values.values()))
         else:
             differing[setting] = values

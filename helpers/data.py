@@ -33,12 +33,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers._checks import check_bool, check_choice, check_float, check_int
+from helpers.checks import check_bool, check_choice, check_float, check_int
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
 
@@ -170,6 +171,17 @@ class Dataset:
         c, s = self.in_channels, self.image_size
         return (f"Dataset({self.name!r}, train={self.n_train}, test={self.n_test}, "
                 f"images={c}x{s}x{s}, classes={self.num_classes})")
+
+
+def check_download(download: Any) -> bool:
+    """Check a ``download`` flag: ``True`` lets torchvision fetch a dataset into ``data/``.
+
+    Examples
+    --------
+    >>> check_download(False)
+    False
+    """
+    return check_bool("download", download)
 
 
 def load_dataset(name: str = "digits", *, train_size: int | None = None,

@@ -6,7 +6,7 @@ Directions
     size 1 moves every filter by as much as the filter's own norm. The jump-and-retrain
     paper (Horoi et al. 2022, §3.1 and §4.2) uses filter normalization with biases and
     BatchNorm parameters left out (``normalization="filter", ignore="biasbn"``, the
-    defaults here). Vectors are flat, in the order of :mod:`helpers.parameters`.
+    defaults here). Vectors are flat, in the order of :mod:`helpers.flat_parameters`.
 
 Evaluation
     :func:`evaluate_points` gives the mean cross-entropy and accuracy at each row of a
@@ -34,8 +34,8 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from helpers._checks import check_choice, check_int, check_sequence
-from helpers.parameters import _as_tensor, is_bias_or_batchnorm, parameter_count
+from helpers.checks import check_choice, check_int, check_sequence
+from helpers.flat_parameters import as_tensor, is_bias_or_batchnorm, parameter_count
 
 NORMALIZATIONS = ("filter", "layer", None)
 IGNORES = ("biasbn", None)
@@ -47,7 +47,7 @@ def random_direction(model: nn.Module, seed: int, normalization: str | None = "f
     """A normalized Gaussian direction in parameter space, as one flat float32 vector.
 
     Every parameter tensor gets standard normal entries, drawn in
-    :func:`helpers.parameters.parameter_names` order from a CPU
+    :func:`helpers.flat_parameters.parameter_names` order from a CPU
     ``torch.Generator`` seeded with ``seed``, so the direction depends only on
     the seed and the parameter shapes: not on the device, the global RNG or
     ``ignore`` (1-D parameters consume their draws even when they are zeroed).
@@ -64,12 +64,23 @@ def random_direction(model: nn.Module, seed: int, normalization: str | None = "f
         no rescaling (the raw Gaussian).
 
     1-D parameters (biases, BatchNorm weights and biases; see
-    :func:`helpers.parameters.is_bias_or_batchnorm`) are set to exactly zero with
-    ``ignore="biasbn"``. With ``ignore=None`` they are normalized like everything else;
-    under ``"filter"`` a 1-D tensor is a stack of filters of size one, so entry ``i``
-    becomes ``sign(d_i) · |θ_i|``. (Li et al.'s code instead copies ``θ`` into the
-    direction for these parameters; that would make the bias part of every direction
-    the same vector, which is not a random direction.)
+    :func:`helpers.flat_parameters.is_bias_or_batchnorm`) are set to exactly zero with
+    ``ignore="biasbn"``, as in Li et al.'s code and the J&R paper. With ``ignore=None``
+    they are normalized like every other tensor:
+
+    - ``"filter"``: a 1-D tensor is a stack of filters of size one, so entry ``i``
+      becomes ``sign(d_i) · |θ_i|``: the magnitude of the weight, with a random sign;
+    - ``"layer"``: the tensor becomes ``d / ||d|| · ||θ||``;
+    - ``None``: the raw Gaussian ``d``.
+
+    This departs from Li et al.'s code, which with ``ignore`` off *copies* ``θ`` into
+    the direction for every 1-D tensor, whatever the normalization
+    (``normalize_directions_for_weights`` in their ``net_plotter.py``: ``d.copy_(w)``).
+    Under ``"filter"`` both give each entry the magnitude ``|θ_i|``; they differ in
+    the sign: Li's is always that of ``θ_i``, so a step of size ``α`` scales every bias
+    and BatchNorm parameter by ``1 + α`` and that part is the same in every direction;
+    here it is random, so the part differs from seed to seed like the rest of the
+    direction.
 
     Parameters
     ----------
@@ -86,7 +97,7 @@ def random_direction(model: nn.Module, seed: int, normalization: str | None = "f
     Returns
     -------
     numpy.ndarray
-        1-D float32, of length :func:`helpers.parameters.parameter_count`.
+        1-D float32, of length :func:`helpers.flat_parameters.parameter_count`.
 
     Raises
     ------
@@ -189,7 +200,7 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
 
     The model is deep-copied, moved to ``device`` and put in evaluation mode; the
     caller's model is not changed. Each row of ``points`` replaces the model's
-    parameters (flat, :mod:`helpers.parameters` order); buffers — BatchNorm running
+    parameters (flat, :mod:`helpers.flat_parameters` order); buffers — BatchNorm running
     statistics — stay those of ``model`` (see the module docstring for why).
 
     Parameters
@@ -234,7 +245,7 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
 
     Examples
     --------
-    >>> from helpers.parameters import flatten_parameters
+    >>> from helpers.flat_parameters import flatten_parameters
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
@@ -255,7 +266,7 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
 
     def chunks() -> Iterator[torch.Tensor]:
         for start in range(0, matrix.shape[0], points_per_batch):
-            block = _as_tensor("points", matrix[start:start + points_per_batch])
+            block = as_tensor("points", matrix[start:start + points_per_batch])
             yield block.to(prepared.device, torch.float32)
 
     return _evaluate(prepared, chunks(), matrix.shape[0])
@@ -300,7 +311,7 @@ def evaluate_along(model: nn.Module, base: Any, directions: Any, coefficients: A
 
     Examples
     --------
-    >>> from helpers.parameters import flatten_parameters
+    >>> from helpers.flat_parameters import flatten_parameters
     >>> net = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
     >>> x, y = torch.randn(10, 4), torch.randint(0, 3, (10,))
     >>> d = random_direction(net, seed=0)
@@ -310,18 +321,18 @@ def evaluate_along(model: nn.Module, base: Any, directions: Any, coefficients: A
     """
     prepared = _prepare(model, x, y, batch_size, points_per_batch, method, device)
     n_params = parameter_count(model)
-    base_t = _as_tensor("base", base)
+    base_t = as_tensor("base", base)
     if base_t.shape != (n_params,):
         raise ValueError(f"base must be a flat parameter vector of shape ({n_params},); "
                          f"got {tuple(base_t.shape)}")
-    directions_t = _as_tensor("directions", directions)
+    directions_t = as_tensor("directions", directions)
     if directions_t.ndim == 1:
         directions_t = directions_t[None]
     if directions_t.ndim != 2 or directions_t.shape[1] != n_params or directions_t.shape[0] == 0:
         raise ValueError(f"directions must be (k, {n_params}) with k >= 1, or ({n_params},); "
-                         f"got {tuple(_as_tensor('directions', directions).shape)}")
+                         f"got {tuple(as_tensor('directions', directions).shape)}")
     k = directions_t.shape[0]
-    coefficients_t = _as_tensor("coefficients", coefficients)
+    coefficients_t = as_tensor("coefficients", coefficients)
     if coefficients_t.ndim == 1 and k == 1:
         coefficients_t = coefficients_t[:, None]
     if coefficients_t.ndim != 2 or coefficients_t.shape[1] != k:
@@ -381,8 +392,8 @@ def _prepare(model: Any, x: Any, y: Any, batch_size: int, points_per_batch: int,
     except (RuntimeError, TypeError) as error:
         raise ValueError(f"device must name a torch device such as 'cpu' or 'cuda'; "
                          f"got {device!r}") from error
-    x_t = _as_tensor("x", x).to(torch.float32)
-    y_t = _as_tensor("y", y)
+    x_t = as_tensor("x", x).to(torch.float32)
+    y_t = as_tensor("y", y)
     if y_t.ndim != 1 or y_t.is_floating_point():
         raise ValueError(f"y must be a 1-D array of integer labels; got shape "
                          f"{tuple(y_t.shape)}, dtype {y_t.dtype}")

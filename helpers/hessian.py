@@ -8,7 +8,7 @@ al. 2020):
 
 :class:`HessianOperator`
     ``H v`` for a model, a loss and data, in the flat parameter order of
-    :mod:`helpers.parameters`. The loss is the mean over all the given samples,
+    :mod:`helpers.flat_parameters`. The loss is the mean over all the given samples,
     however they are split into batches.
 :func:`top_eigenvalues`
     The largest eigenvalues and their eigenvectors, by Lanczos iteration (the
@@ -63,7 +63,7 @@ import torch
 from scipy.linalg import eigh_tridiagonal
 from torch import nn
 
-from helpers._checks import check_choice, check_float, check_int
+from helpers.checks import check_choice, check_float, check_int
 
 EIGEN_METHODS = ("lanczos", "power")
 
@@ -333,7 +333,7 @@ def top_eigenvalues(operator: HessianOperator, k: int = 1, *, method: str = "lan
     eigenvalues : ndarray, shape (k,)
         float64, largest first.
     eigenvectors : ndarray, shape (k, P)
-        float32 unit vectors in the flat parameter order of :mod:`helpers.parameters`,
+        float32 unit vectors in the flat parameter order of :mod:`helpers.flat_parameters`,
         usable as directions (:func:`helpers.directions.evaluate_along`). Each is
         defined up to sign; here the sign makes its largest-magnitude entry positive.
 

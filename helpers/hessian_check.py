@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from helpers._checks import check_int
+from helpers.checks import check_int
 from helpers.hessian import (
     HessianOperator,
     hutchinson_trace,

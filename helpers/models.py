@@ -18,10 +18,11 @@ parameters from the architecture formula alone, without building a network.
 Examples
 --------
 >>> import torch
+>>> from helpers.flat_parameters import parameter_count
 >>> model = build_model("wrn", depth=10, widen_factor=1, in_channels=1, num_classes=10)
 >>> model(torch.zeros(2, 1, 8, 8)).shape
 torch.Size([2, 10])
->>> count_parameters(model) == wrn_parameter_count(10, 1, 1, 10) == 77562
+>>> parameter_count(model) == wrn_parameter_count(10, 1, 1, 10) == 77562
 True
 """
 
@@ -31,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers._checks import check_bool, check_choice, check_float, check_int
+from helpers.checks import check_bool, check_choice, check_float, check_int
 
 FAMILIES = ("wrn", "resnet")
 
@@ -245,7 +246,8 @@ def resnet20(*, in_channels: int = 3, num_classes: int = 10, residual: bool = Tr
 
     Examples
     --------
-    >>> count_parameters(resnet20())
+    >>> from helpers.flat_parameters import parameter_count
+    >>> parameter_count(resnet20())
     272474
     """
     return ResNet(20, in_channels=in_channels, num_classes=num_classes, residual=residual)
@@ -285,8 +287,9 @@ def build_model(family: str, depth: int, widen_factor: int, in_channels: int,
 
     Examples
     --------
+    >>> from helpers.flat_parameters import parameter_count
     >>> model = build_model("resnet", 20, 1, in_channels=3, num_classes=10, residual=False)
-    >>> type(model).__name__, count_parameters(model)
+    >>> type(model).__name__, parameter_count(model)
     ('ResNet', 269722)
     """
     family = check_choice("family", family, FAMILIES)
@@ -301,22 +304,6 @@ def build_model(family: str, depth: int, widen_factor: int, in_channels: int,
     if family == "wrn":
         return WideResNet(depth, widen_factor, in_channels=in_channels, num_classes=num_classes)
     return ResNet(depth, in_channels=in_channels, num_classes=num_classes, residual=residual)
-
-
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters (``requires_grad``) of ``model``.
-
-    BatchNorm running statistics are buffers, not parameters, and are not counted.
-
-    Examples
-    --------
-    >>> from torch import nn
-    >>> count_parameters(nn.Linear(3, 2))
-    8
-    """
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def _conv(kernel: int, in_channels: int, out_channels: int) -> int:

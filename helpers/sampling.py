@@ -1,15 +1,16 @@
 """Sampling the loss landscape around an optimum: jump & retrain, grid, naive.
 
-All three samplers return :class:`Samples`: a table with one row per sampled point
-and, when recorded, a float32 parameter matrix whose row ``i`` is the point of table
-row ``i`` (the public code of the J&R paper dropped the optimum's row from its
+All three samplers return :class:`helpers.sample_table.Samples`: a table with one row per
+sampled point and, when recorded, a float32 parameter matrix whose row ``i`` is the point
+of table row ``i`` (the public code of the J&R paper dropped the optimum's row from its
 parameters but not from its losses; here the pairing is explicit and tested).
 
 Table columns
     ``method`` ("jump_retrain", "grid", "naive"), ``kind`` ("optimum", "jump" for the
     jump-init point, "retrain", "grid", "naive"), ``seed`` (the direction's seed; -1
     for the optimum and grid), ``step_size`` (0 for the optimum), ``epoch`` (retraining
-    epoch, 0 at the jump; -1 where it does not apply), ``a, b, c`` (grid coordinates),
+    epoch, 0 at the jump; -1 where it does not apply), ``steps`` (optimizer steps since
+    the jump; -1 where it does not apply), ``a, b, c`` (grid coordinates),
     ``diverged`` and the metrics ``train_loss, train_accuracy, test_loss, test_accuracy``.
     ``diverged`` marks, for jump and retrain, every kept row of a retrain that later
     stopped on a non-finite loss; for the grid and naive samplers, a point whose loss
@@ -17,18 +18,29 @@ Table columns
 
 Jump and retrain (Horoi et al. 2022, §3.1): for each seed, one filter-normalized random
 direction ``d``; for each step size ``s`` the network jumps to ``θ* + s·d`` and is
-retrained for ``epochs`` epochs; every epoch is a sample. Each (seed, step) retrain is
+retrained with the optimum's own optimizer at a small constant rate; every epoch (or
+every ``steps_per_sample`` optimizer steps) is a sample. The paper's 4 directions × 4
+steps × 40 epochs give 640 retraining samples; the table adds the optimum and the 16
+jump points (epoch 0), 657 rows in all.
+
+Every row can be re-evaluated from what is stored:
+:attr:`~helpers.sample_table.Samples.parameters` holds its
+parameters and :attr:`~helpers.sample_table.Samples.buffers` its BatchNorm running statistics —
+for jump and
+retrain those of the retraining epoch at which it was recorded, for the grid and naive
+samples (and the optimum) those of the optimum, with which they were evaluated
+(:func:`~helpers.sample_table.sample_model` loads both). Each (seed, step) retrain is
 cached on its own, so an interrupted run resumes without losing a finished retrain.
-:attr:`Samples.runs` lists the retrains, with the epoch at which each diverged; a retrain
+:attr:`~helpers.sample_table.Samples.runs` lists the retrains, with the epoch at which each
+diverged; a retrain
 whose jump point is already non-finite contributes no table row, only its ``runs`` row.
 """
 
 from __future__ import annotations
 
-import hashlib
+import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -36,22 +48,33 @@ import pandas as pd
 from tqdm import tqdm
 
 import helpers.directions
-from helpers._checks import check_bool, check_choice, check_float, check_int, check_sequence
 from helpers.cache import ArtifactCache, code_version, frame_arrays
+from helpers.checks import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+    check_sequence,
+    progress_disabled,
+)
 from helpers.config import TrainConfig, field_names
-from helpers.parameters import flatten_parameters, load_flat_parameters
-from helpers.train import TrainResult, fit, load_training_data, training_code_version
-
-METRICS = ("train_loss", "train_accuracy", "test_loss", "test_accuracy")
-COLUMNS = ("method", "kind", "seed", "step_size", "epoch", "a", "b", "c", "diverged", *METRICS)
-NORMALIZATIONS = ("filter", "layer", None)
-IGNORES = ("biasbn", None)
-
-#: Retraining settings of the J&R paper's public code: plain SGD with momentum at a small,
-#: constant learning rate, so that retraining follows the landscape back rather than
-#: jumping across it. Applied on top of the optimum's own configuration (its optimizer
-#: type, batch size, augmentation and labels).
-DEFAULT_RETRAIN = {"lr": 0.001, "momentum": 0.9, "weight_decay": 1e-4, "milestones": ()}
+from helpers.directions import IGNORES, NORMALIZATIONS
+from helpers.flat_parameters import (
+    flatten_parameters,
+    load_flat_parameters,
+)
+from helpers.presets import DEFAULT_RETRAIN
+from helpers.sample_table import (
+    COLUMNS,
+    METRICS,
+    Samples,
+    check_optimum,
+    optimum_buffers,
+    optimum_key,
+    optimum_row,
+    parameter_matrix,
+)
+from helpers.train import TrainResult, fit, load_training_data, steps_per_epoch
 
 #: The :class:`~helpers.config.TrainConfig` fields a retraining may change. The others
 #: (data, labels, architecture, optimizer type) are the optimum's: the network that is
@@ -59,62 +82,9 @@ DEFAULT_RETRAIN = {"lr": 0.001, "momentum": 0.9, "weight_decay": 1e-4, "mileston
 #: arguments of :func:`jump_and_retrain`.
 RETRAIN_FIELDS = ("lr", "momentum", "weight_decay", "milestones", "lr_factor", "batch_size",
                   "augment", "device")
-RUN_COLUMNS = ("seed", "step_size", "epochs_kept", "diverged_epoch", "seconds", "from_cache")
+RUN_COLUMNS = ("seed", "step_size", "epochs_kept", "epochs_per_sample", "steps_per_sample",
+               "diverged_epoch", "seconds", "from_cache")
 EVALUATIONS = ("auto", "vmap", "loop")
-
-
-@dataclass
-class Samples:
-    """Sampled points around an optimum.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per point; see the module docstring for the columns.
-    parameters : ndarray or None
-        ``(len(table), n_parameters)`` float32, row ``i`` = the point of ``table`` row ``i``;
-        memory-mapped from the cache for large matrices.
-    settings : dict
-        The sampler's settings.
-    seconds : float
-        Compute time (the sum of the original times for cached parts).
-    runs : pandas.DataFrame or None
-        Jump and retrain only: one row per (seed, step) retrain with ``seed, step_size,
-        epochs_kept`` (table rows it contributed, jump point included), ``diverged_epoch``
-        (-1 if it did not diverge; 0 if the jump point itself was not finite),
-        ``seconds`` and ``from_cache``.
-    """
-
-    table: pd.DataFrame
-    parameters: np.ndarray | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-    seconds: float = 0.0
-    runs: pd.DataFrame | None = None
-
-    def __len__(self) -> int:
-        return len(self.table)
-
-
-def _check_optimum(optimum: TrainResult) -> None:
-    if not isinstance(optimum, TrainResult):
-        raise ValueError(f"optimum must be a TrainResult (from helpers.train.train); "
-                         f"got {type(optimum).__name__}")
-    if optimum.diverged:
-        raise ValueError("optimum diverged during training; sample around a trained network")
-
-
-def _optimum_key(optimum: TrainResult) -> dict[str, Any]:
-    """Cache fields of the optimum: its configuration and a hash of its trained state.
-
-    The configuration alone would serve a stale sample for an optimum with the same
-    configuration but other weights (one trained by other code, or fine-tuned).
-    """
-    digest = hashlib.sha256()
-    for name, tensor in optimum.state.items():
-        array = np.ascontiguousarray(tensor.detach().cpu().numpy())
-        digest.update(f"{name}:{array.dtype}:{array.shape}:".encode())
-        digest.update(array.tobytes())
-    return {"optimum": optimum.config.to_dict(), "optimum_state": digest.hexdigest()[:16]}
 
 
 def _check_retrain(retrain: Any) -> dict[str, Any]:
@@ -133,13 +103,6 @@ def _check_retrain(retrain: Any) -> dict[str, Any]:
     return dict(retrain)
 
 
-def _optimum_row(method: str, optimum: TrainResult) -> dict[str, Any]:
-    final = optimum.final
-    return {"method": method, "kind": "optimum", "seed": -1, "step_size": 0.0, "epoch": -1,
-            "a": 0.0, "b": 0.0, "c": 0.0, "diverged": False,
-            **{m: float(final[m]) for m in METRICS}}
-
-
 def retrain_config(optimum: TrainResult, seed: int, epochs: int,
                    retrain: dict[str, Any] | None = None) -> TrainConfig:
     """The configuration of one retraining: the optimum's, with the retraining settings.
@@ -151,8 +114,8 @@ def retrain_config(optimum: TrainResult, seed: int, epochs: int,
     >>> import pandas as pd
     >>> fake = TrainResult(TrainConfig(weight_decay=5e-4), pd.DataFrame(), {})
     >>> c = retrain_config(fake, seed=2, epochs=5)
-    >>> (c.lr, c.epochs, c.seed, c.milestones)
-    (0.001, 5, 2, ())
+    >>> (c.lr, c.epochs, c.seed, c.milestones, c.weight_decay)  # the optimum's weight decay
+    (0.001, 5, 2, (), 0.0005)
     """
     epochs = check_int("epochs", epochs, minimum=1)
     seed = check_int("seed", seed, minimum=0)
@@ -168,6 +131,7 @@ def retrain_config(optimum: TrainResult, seed: int, epochs: int,
 def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
                            step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
                            epochs: int = 20, *, retrain: dict[str, Any] | None = None,
+                           steps_per_sample: int | None = None,
                            normalization: str | None = "filter",
                            ignore: str | None = "biasbn") -> dict[str, Any]:
     """Check :func:`jump_and_retrain`'s settings without an optimum, before any training.
@@ -186,6 +150,8 @@ def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
     step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
                                 unique=True)
     epochs = check_int("epochs", epochs, minimum=1)
+    if steps_per_sample is not None:
+        steps_per_sample = check_int("steps_per_sample", steps_per_sample, minimum=1)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("ignore", ignore, IGNORES)
     retrain = _check_retrain(retrain)
@@ -194,12 +160,14 @@ def check_jump_and_retrain(seeds: Sequence[int] = (0, 1, 2, 3),
     except ValueError as error:
         raise ValueError(f"retrain: {error}") from None
     return {"seeds": seeds, "step_sizes": step_sizes, "epochs": epochs, "retrain": retrain,
-            "normalization": normalization, "ignore": ignore}
+            "steps_per_sample": steps_per_sample, "normalization": normalization,
+            "ignore": ignore}
 
 
 def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
                      step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0), epochs: int = 20,
-                     *, retrain: dict[str, Any] | None = None, normalization: str | None = "filter",
+                     *, retrain: dict[str, Any] | None = None,
+                     steps_per_sample: int | None = None, normalization: str | None = "filter",
                      ignore: str | None = "biasbn", record_parameters: bool = True,
                      progress: bool | None = None, cache: ArtifactCache | None = None) -> Samples:
     """Jump-and-retrain sampling around ``optimum`` (Horoi et al. 2022, §3.1).
@@ -213,11 +181,17 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     step_sizes : sequence of float
         Jump lengths in units of the filter-normalized direction (> 0).
     epochs : int
-        Retraining epochs per jump (the paper used 40 or 50).
+        Samples recorded per retrain after the jump: retraining epochs when
+        ``steps_per_sample`` is ``None`` (the paper: 40).
     retrain : dict, optional
-        Retraining settings overriding :data:`DEFAULT_RETRAIN`: any of
-        :data:`RETRAIN_FIELDS`, e.g. ``{"lr": 0.01}`` or ``{"milestones": (10,)}``. The
-        optimizer type, data and network are the optimum's.
+        Retraining settings overriding :data:`helpers.presets.DEFAULT_RETRAIN` (the
+        optimum's own optimizer, momentum, weight decay and batch size at a constant
+        rate of 0.001): any of :data:`RETRAIN_FIELDS`, e.g. ``{"lr": 0.01}`` or
+        ``{"batch_size": 64}``. The optimizer type, data and network are the optimum's.
+    steps_per_sample : int, optional
+        Record a sample every ``ceil(steps_per_sample / steps per epoch)`` epochs, so
+        that optima trained with different batch sizes move about as far between two
+        samples; ``None`` records every epoch, as the paper does.
     normalization : {"filter", "layer", None}
         Normalization of the directions (:func:`helpers.directions.random_direction`).
     ignore : {"biasbn", None}
@@ -233,8 +207,9 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     Samples
         ``1 + len(seeds) · len(step_sizes) · (epochs + 1)`` rows: the optimum, then for
         each seed (outer) and step (inner) the jump-init point (epoch 0) and every
-        retraining epoch. A retrain that diverges keeps the epochs before the divergence,
-        marked ``diverged`` (fewer rows); :attr:`Samples.runs` says where it stopped.
+        recorded retraining epoch. A retrain that diverges keeps the epochs before the divergence,
+        marked ``diverged`` (fewer rows); :attr:`~helpers.sample_table.Samples.runs` says where it
+        stopped.
         ``parameters`` is a read-only float32 memory map, row ``i`` = table row ``i``.
 
     Raises
@@ -250,26 +225,29 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     >>> samples.table["kind"].tolist()
     ['optimum', 'jump', 'retrain', 'retrain']
     """
-    _check_optimum(optimum)
+    check_optimum(optimum)
     checked = check_jump_and_retrain(seeds, step_sizes, epochs, retrain=retrain,
+                                     steps_per_sample=steps_per_sample,
                                      normalization=normalization, ignore=ignore)
-    seeds, step_sizes, epochs, retrain = (checked[k] for k in ("seeds", "step_sizes", "epochs",
-                                                               "retrain"))
+    seeds, step_sizes, epochs, retrain, steps_per_sample = (
+        checked[k] for k in ("seeds", "step_sizes", "epochs", "retrain", "steps_per_sample"))
     check_bool("record_parameters", record_parameters)
     if progress is not None:
         check_bool("progress", progress)
     retrain_config(optimum, seeds[0], epochs, retrain)  # the settings on this optimum's config
     cache = cache or ArtifactCache()
     dataset = load_training_data(optimum.config)
-    code = code_version(training_code_version(), helpers.directions, jump_and_retrain,
-                        _retrain_one)
+    every = epochs_per_sample(retrain_config(optimum, seeds[0], 1, retrain), len(dataset.train_x),
+                              steps_per_sample)
+    code = code_version(sys.modules[__name__])  # training and directions included
     settings = {"seeds": list(seeds), "step_sizes": list(step_sizes), "epochs": epochs,
-                "retrain": retrain, "normalization": normalization, "ignore": ignore}
-    key_fields = {**_optimum_key(optimum), **settings}
+                "retrain": retrain, "steps_per_sample": steps_per_sample,
+                "normalization": normalization, "ignore": ignore}
+    key_fields = {**optimum_key(optimum), **settings}
 
     runs = [(seed, step) for seed in seeds for step in step_sizes]
     artifacts = {}
-    bar = tqdm(runs, desc="jump & retrain", disable=None if progress is None else not progress)
+    bar = tqdm(runs, desc="jump & retrain", disable=progress_disabled(progress))
     for seed, step in bar:
         # One artifact per retrain, keyed without the other seeds and steps: a finished
         # retrain survives an interrupt and is shared by runs that differ in those.
@@ -278,37 +256,58 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
         artifacts[seed, step] = cache.get_or_compute(
             "jump-retrain", fields,
             lambda seed=seed, step=step: _retrain_one(optimum, dataset, seed, step, epochs,
-                                                     retrain, normalization, ignore),
+                                                     every, retrain, normalization, ignore),
             code=code)
     bar.close()
 
-    rows = [_optimum_row("jump_retrain", optimum)]
+    rows = [optimum_row("jump_retrain", optimum)]
     run_rows = []
     for (seed, step), artifact in artifacts.items():
         history = artifact.frame("history")
         diverged_epoch = artifact.meta["diverged_epoch"]
-        for epoch, *metrics in zip(history["epoch"].tolist(),
-                                   *(history[m].tolist() for m in METRICS), strict=True):
-            rows.append({"method": "jump_retrain", "kind": "jump" if epoch == 0 else "retrain",
-                         "seed": seed, "step_size": step, "epoch": int(epoch), "a": np.nan,
-                         "b": np.nan, "c": np.nan, "diverged": diverged_epoch is not None,
-                         **{m: float(v) for m, v in zip(METRICS, metrics, strict=True)}})
-        run_rows.append((seed, step, len(history),
+        for record in history.to_dict("records"):
+            rows.append({"method": "jump_retrain",
+                         "kind": "jump" if record["epoch"] == 0 else "retrain",
+                         "seed": seed, "step_size": step, "epoch": int(record["epoch"]),
+                         "steps": int(record["steps"]), "a": np.nan, "b": np.nan, "c": np.nan,
+                         "diverged": diverged_epoch is not None,
+                         **{m: float(record[m]) for m in METRICS}})
+        run_rows.append((seed, step, len(history), every,
+                         every * artifact.meta["steps_per_epoch"],
                          -1 if diverged_epoch is None else int(diverged_epoch),
                          float(artifact.meta["seconds"]), artifact.from_cache))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     runs_table = pd.DataFrame(run_rows, columns=list(RUN_COLUMNS))
 
-    parameters = None
+    parameters = buffers = None
     if record_parameters:
         parameters = _assemble_parameters(cache, optimum, artifacts, table, key_fields, code)
+        buffers = np.concatenate([optimum_buffers(optimum)[None]]
+                                 + [np.asarray(a["buffers"]) for a in artifacts.values()])
     seconds = float(runs_table["seconds"].sum())
-    return Samples(table, parameters, {"optimum": optimum.config.to_dict(), **settings},
+    return Samples(table, parameters, buffers, {"optimum": optimum.config.to_dict(), **settings},
                    seconds, runs_table)
 
 
+def epochs_per_sample(config: TrainConfig, n_train: int, steps_per_sample: int | None) -> int:
+    """Epochs between two recorded samples: enough for ``steps_per_sample`` optimizer steps.
+
+    Examples
+    --------
+    >>> epochs_per_sample(TrainConfig(batch_size=300), 300, 5)  # full batch: 1 step/epoch
+    5
+    >>> epochs_per_sample(TrainConfig(batch_size=64), 300, 5)   # 5 steps/epoch
+    1
+    >>> epochs_per_sample(TrainConfig(batch_size=64), 300, None)
+    1
+    """
+    if steps_per_sample is None:
+        return 1
+    return -(-steps_per_sample // steps_per_epoch(config, n_train))
+
+
 def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: int,
-                 retrain: dict[str, Any] | None, normalization: str | None,
+                 every: int, retrain: dict[str, Any] | None, normalization: str | None,
                  ignore: str | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Jump from the optimum along the seed's direction and retrain; arrays for the cache."""
     model = optimum.model(dataset)
@@ -316,11 +315,14 @@ def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: 
     direction = helpers.directions.random_direction(model, seed, normalization=normalization,
                                                     ignore=ignore)
     load_flat_parameters(model, theta + np.float32(step) * direction)
-    result = fit(model, dataset, retrain_config(optimum, seed, epochs, retrain),
-                 record_parameters=True, progress=False)
+    config = retrain_config(optimum, seed, epochs * every, retrain)
+    result = fit(model, dataset, config, record_parameters=True, record_every=every,
+                 progress=False)
     arrays, columns = frame_arrays("history", result.history)
     arrays["parameters"] = result.parameters
+    arrays["buffers"] = result.buffers
     return arrays, {"frames": {"history": columns}, "diverged_epoch": result.diverged_epoch,
+                    "steps_per_epoch": steps_per_epoch(config, len(dataset.train_x)),
                     "seconds": result.seconds}
 
 
@@ -343,32 +345,26 @@ def _assemble_parameters(cache: ArtifactCache, optimum: TrainResult, artifacts: 
         if row != len(table):  # pragma: no cover - guards the one-to-one pairing
             raise AssertionError(f"{row} parameter rows for {len(table)} table rows")
 
-    return _parameter_matrix(cache, "jump-retrain-matrix", fields, code,
+    return parameter_matrix(cache, "jump-retrain-matrix", fields, code,
                              (len(table), theta.size), fill)
 
 
-def _parameter_matrix(cache: ArtifactCache, namespace: str, fields: dict[str, Any], code: str,
-                      shape: tuple[int, int], fill: Any) -> np.ndarray:
-    """A cached float32 matrix written in place by ``fill``, returned memory-mapped.
-
-    Always memory-mapped (an Artifact maps only large arrays): it is read by rows, and a
-    paper-size matrix must never exist twice in memory.
-    """
-    key = cache.key(fields, code)
-    found = cache.load(namespace, key)
-    if found is None:
-        with cache.writing(namespace, key, fields=fields) as writer:
-            matrix = writer.open_memmap("parameters", shape)
-            fill(matrix)
-            matrix.flush()
-            del matrix
-        found = cache.load(namespace, key)
-        if found is None:  # pragma: no cover - only if the disk fails under us
-            raise OSError(f"parameter matrix {namespace}/{key} could not be read back")
-    return np.load(found.path / "parameters.npy", mmap_mode="r", allow_pickle=False)
-
-
 # --- static samplers ------------------------------------------------------------------
+
+def check_grid_and_naive(n_points: int | None = None, grid_extent: float = 1.0) -> None:
+    """Check the grid and naive samplers' settings before anything is trained.
+
+    Examples
+    --------
+    >>> check_grid_and_naive(n_points=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_points must be an integer >= 8; got 0
+    """
+    if n_points is not None:
+        check_int("n_points", n_points, minimum=8)
+    check_float("grid_extent", grid_extent, minimum=0.0, strict_minimum=True)
+
 
 def grid_shape(n_points: int, max_aspect: float = 2.0) -> tuple[int, int, int]:
     """The most nearly cubic 3D grid ``a × b × c`` with exactly ``n_points`` points.
@@ -418,7 +414,7 @@ def _static_samples(method: str, optimum: TrainResult, directions: np.ndarray,
     seconds = time.perf_counter() - started
     finite = np.isfinite(metrics["train_loss"]) & np.isfinite(metrics["test_loss"])
     table = info.assign(method=method, kind=method, diverged=~finite, **metrics)
-    table = pd.concat([pd.DataFrame([_optimum_row(method, optimum)]), table], ignore_index=True)
+    table = pd.concat([pd.DataFrame([optimum_row(method, optimum)]), table], ignore_index=True)
     return table[list(COLUMNS)], seconds
 
 
@@ -434,16 +430,18 @@ def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
         arrays, columns = frame_arrays("table", table)
         return arrays, {"frames": {"table": columns}, "seconds": seconds}
 
-    code = code_version(training_code_version(), helpers.directions, _static_samples, build)
+    code = code_version(sys.modules[__name__])
     # The evaluation method is not part of the key: both give the same numbers to rounding.
-    fields = {**_optimum_key(optimum), **settings}
+    fields = {**optimum_key(optimum), **settings}
     artifact = cache.get_or_compute(method, fields, compute, code=code)
     table = artifact.frame("table")
-    parameters = None
+    parameters = buffers = None
     if record_parameters:
         parameters = _static_parameters(cache, f"{method}-matrix", fields, code, optimum, build,
                                         len(table))
-    return Samples(table, parameters, {"optimum": optimum.config.to_dict(), **settings},
+        # Every point is evaluated with the optimum's running statistics.
+        buffers = np.tile(optimum_buffers(optimum), (len(table), 1))
+    return Samples(table, parameters, buffers, {"optimum": optimum.config.to_dict(), **settings},
                    artifact.meta["seconds"])
 
 
@@ -461,12 +459,12 @@ def _static_parameters(cache: ArtifactCache, namespace: str, fields: dict[str, A
             block = coefficients[start:start + 64].astype(np.float32)
             matrix[1 + start:1 + start + len(block)] = base + block @ directions
 
-    return _parameter_matrix(cache, namespace, fields, code, (n_rows, base.size), fill)
+    return parameter_matrix(cache, namespace, fields, code, (n_rows, base.size), fill)
 
 
 def _check_static(optimum: TrainResult, normalization: str | None, ignore: str | None,
                   evaluation: str, points_per_batch: int, record_parameters: bool) -> None:
-    _check_optimum(optimum)
+    check_optimum(optimum)
     check_bool("record_parameters", record_parameters)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("ignore", ignore, IGNORES)
@@ -516,7 +514,7 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
         axes = [np.linspace(-extent, extent, side) for side in shape]
         coefficients = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3)
         info = pd.DataFrame(coefficients, columns=["a", "b", "c"]).assign(
-            seed=-1, epoch=-1, step_size=np.linalg.norm(coefficients, axis=1))
+            seed=-1, epoch=-1, steps=-1, step_size=np.linalg.norm(coefficients, axis=1))
         return directions, coefficients, info
 
     return _static_cached("grid", optimum, settings, build, evaluation, points_per_batch,
@@ -568,7 +566,7 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
         coefficients[index, index // len(step_sizes)] = np.tile(step_sizes, n_directions)
         info = pd.DataFrame({"seed": seed + index // len(step_sizes),
                              "step_size": np.tile(step_sizes, n_directions), "epoch": -1,
-                             "a": np.nan, "b": np.nan, "c": np.nan})
+                             "steps": -1, "a": np.nan, "b": np.nan, "c": np.nan})
         return directions, coefficients, info
 
     return _static_cached("naive", optimum, settings, build, evaluation, points_per_batch,
@@ -576,77 +574,6 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
 
 
 # --- summaries ------------------------------------------------------------------------
-
-def retraining_summary(samples: Samples) -> pd.DataFrame:
-    """Where each retrain of a J&R run started and ended, relative to the optimum.
-
-    Distances are Euclidean distances in parameter space divided by the optimum's norm
-    ``‖θ*‖``, read from the parameter matrix.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per (seed, step size): ``jump_distance`` (at the jump-init point),
-        ``final_distance`` (at the last epoch kept), ``jump_train_loss``,
-        ``final_train_loss``, ``final_test_accuracy``, ``epochs`` and ``diverged``.
-    """
-    table = samples.table
-    if samples.parameters is None or "jump" not in set(table["kind"]):
-        raise ValueError("samples must be a jump_and_retrain result with its parameter matrix")
-    optimum_row = np.flatnonzero(table["kind"].to_numpy() == "optimum")[0]
-    theta = np.asarray(samples.parameters[optimum_row], dtype=np.float64)
-    scale = np.linalg.norm(theta)
-    rows = []
-    runs = table[table["kind"] != "optimum"].groupby(["seed", "step_size"], sort=True)
-    for (seed, step), run in runs:
-        first, last = run.index[0], run.index[-1]
-        rows.append({
-            "seed": seed, "step_size": step,
-            "jump_distance": np.linalg.norm(samples.parameters[first] - theta) / scale,
-            "final_distance": np.linalg.norm(samples.parameters[last] - theta) / scale,
-            "jump_train_loss": run["train_loss"].iloc[0],
-            "final_train_loss": run["train_loss"].iloc[-1],
-            "final_test_accuracy": run["test_accuracy"].iloc[-1],
-            "epochs": int(run["epoch"].iloc[-1]), "diverged": bool(run["diverged"].any())})
-    return pd.DataFrame(rows)
-
-
-def star_score(table: pd.DataFrame, coordinates: Any) -> float:
-    """How well an embedding keeps each direction's samples in one arm: about 0 to 1.
-
-    For every J&R sample (jump-init point or retraining epoch), take its nearest
-    neighbour in ``coordinates`` among the samples of the *other* retrains (other seed
-    or other step size: a retrain's own epochs are always close to each other) and ask
-    whether it has the same seed. The score is the fraction that does. Arms of the
-    "star" of Horoi et al. (2022), one per direction with its step sizes in a row, score
-    near 1; seeds mixed at random score about ``(steps − 1) / (seeds · steps − 1)``.
-
-    Examples
-    --------
-    >>> table = pd.DataFrame({"kind": ["optimum"] + ["retrain"] * 4,
-    ...                       "seed": [-1, 0, 0, 1, 1], "step_size": [0, 1, 2, 1, 2]})
-    >>> star_score(table, [[0, 0], [1, 0], [2, 0], [-1, 0], [-2, 0]])
-    1.0
-    """
-    from scipy.spatial import cKDTree
-
-    coordinates = np.asarray(coordinates, dtype=float)
-    if coordinates.ndim != 2 or len(coordinates) != len(table):
-        raise ValueError(f"coordinates must have one row per table row ({len(table)}); "
-                         f"got shape {coordinates.shape}")
-    mask = table["kind"].isin(["jump", "retrain"]).to_numpy()
-    points = coordinates[mask]
-    seeds = table["seed"].to_numpy()[mask]
-    runs = pd.MultiIndex.from_arrays([seeds, table["step_size"].to_numpy()[mask]])
-    run_ids = runs.codes[0] * len(runs.levels[1]) + runs.codes[1]
-    if len(np.unique(run_ids)) < 2:
-        raise ValueError("table must hold the samples of at least two retrains")
-    same_seed = []
-    for run in np.unique(run_ids):
-        inside, outside = run_ids == run, run_ids != run
-        _, nearest = cKDTree(points[outside]).query(points[inside])
-        same_seed.append(seeds[outside][nearest] == seeds[inside])
-    return float(np.mean(np.concatenate(same_seed)))
 
 
 def nearest_grid_size(n_points: int) -> int:

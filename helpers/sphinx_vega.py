@@ -1,8 +1,8 @@
 """Sphinx extension: serve the vega JavaScript from the site itself.
 
 Adds ``_static/vega-bundle.js`` (vega, vega-lite and vega-embed from vl-convert,
-see :func:`helpers.charts.javascript_bundle`) to every page as a module script, so
-the charts drawn by :func:`helpers.charts.enable` work with no internet connection.
+see :func:`helpers.render.javascript_bundle`) to every page as a module script, so
+the charts drawn by :func:`helpers.render.enable` work with no internet connection.
 It also drops scripts registered twice (see ``_drop_duplicate_scripts``), whose
 errors would hide real ones in the browser console. Enable it in ``_config.yml``
 under ``sphinx: extra_extensions``.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from helpers.charts import BUNDLE_NAME, write_bundle
+from helpers.render import BUNDLE_NAME, write_bundle
 
 
 def _write(app: Any, exception: Exception | None) -> None:

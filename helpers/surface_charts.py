@@ -26,7 +26,7 @@ import pandas as pd
 
 import helpers.hessian
 import helpers.surface_study
-from helpers._checks import check_int
+from helpers.checks import check_int
 
 #: Colours of the two architectures of 002's comparison.
 ARCHITECTURE_COLORS = {"residual": "#1b9e77", "plain": "#d95f02"}
@@ -374,7 +374,7 @@ def tree_grid(trees: Mapping[str, Any], *, columns: int = 2, log_scale: bool = T
     columns : int, default 2
         Two panels of the default width and one legend fit the page.
     """
-    from helpers.charts import merge_tree_chart
+    from helpers.topology_charts import merge_tree_chart
 
     columns = check_int("columns", columns, minimum=1)
     if not trees:

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,15 +39,16 @@ import pandas as pd
 import torch
 
 import helpers.directions
+import helpers.flat_parameters
 import helpers.hessian
-import helpers.parameters
 import helpers.surfaces
 import helpers.topology
-from helpers._checks import check_bool, check_choice, check_float, check_int, check_sequence
 from helpers.cache import ArtifactCache, code_version
-from helpers.config import PRESETS, TrainConfig, optimum_config
+from helpers.checks import check_bool, check_choice, check_float, check_int, check_sequence
+from helpers.config import TrainConfig
+from helpers.presets import PRESETS, optimum_config
 from helpers.surfaces import CONNECTIVITIES, DIRECTION_KINDS, Surface
-from helpers.train import TrainResult, load_training_data, train, training_code_version
+from helpers.train import TrainResult, load_training_data, train
 
 EVALUATIONS = ("auto", "loop", "vmap")
 ARCHITECTURES = ("residual", "plain")
@@ -327,9 +329,8 @@ def _subset(tensor: torch.Tensor, n: int | None) -> torch.Tensor:
 
 
 def _code() -> str:
-    return code_version(training_code_version(), helpers.parameters, helpers.directions,
-                        helpers.hessian, helpers.surfaces.loss_surface,
-                        helpers.surfaces.grid_coordinates, _compute_spectrum, _compute_surface)
+    # This module and every module it imports: training, directions, Hessian, surfaces.
+    return code_version(sys.modules[__name__])
 
 
 _SPECTRUM_ARRAYS = ("eigenvalues", "eigenvectors", "trace_samples", "density_nodes",

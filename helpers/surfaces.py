@@ -45,9 +45,9 @@ import torch
 from scipy import sparse
 
 import helpers.directions
-import helpers.parameters
+import helpers.flat_parameters
 import helpers.topology
-from helpers._checks import check_choice, check_float, check_int
+from helpers.checks import check_choice, check_float, check_int
 
 DIRECTION_KINDS = ("random", "hessian")
 CONNECTIVITIES = (4, 8)
@@ -307,14 +307,14 @@ def loss_surface(model: torch.nn.Module, x: Any, y: Any, directions: Any, *,
                          f"centre); got {resolution}")
     check_choice("kind", kind, DIRECTION_KINDS)
     pair = np.asarray(directions, dtype=np.float32)
-    n_params = helpers.parameters.parameter_count(model)
+    n_params = helpers.flat_parameters.parameter_count(model)
     if pair.shape != (2, n_params):
         raise ValueError(f"directions must have shape (2, {n_params}); got {pair.shape}")
     coordinates = grid_coordinates(resolution, extent)
     a, b = np.meshgrid(coordinates, coordinates, indexing="ij")
     started = time.perf_counter()
     loss, accuracy = helpers.directions.evaluate_along(
-        model, helpers.parameters.flatten_parameters(model), pair,
+        model, helpers.flat_parameters.flatten_parameters(model), pair,
         np.column_stack([a.ravel(), b.ravel()]), x, y, batch_size=batch_size,
         method=evaluation, device=device)
     shape = (resolution, resolution)

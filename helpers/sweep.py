@@ -14,8 +14,8 @@ A task is a plain function defined at module level,
 ``meta`` is a JSON-compatible dict. Defined at module level it can be shipped to
 Dask workers, and its source can be hashed: the cache key is made from the
 configuration's fields, the task's qualified name and :func:`~helpers.cache.code_version`
-of the task's module (plus any ``depends_on`` modules), so editing the task
-recomputes its results.
+of the task's module (with every ``helpers`` module it imports, and any ``depends_on``),
+so editing the task or the code it calls recomputes its results.
 
 Executors
 ---------
@@ -71,9 +71,8 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from helpers._checks import check_bool, check_int
-from helpers.cache import Artifact, ArtifactCache, _plain, code_version
-from helpers.config import stable_hash
+from helpers.cache import Artifact, ArtifactCache, code_version, json_default, stable_hash
+from helpers.checks import check_bool, check_int, progress_disabled
 
 EXECUTORS = ("local", "dask")
 STATUSES = ("cached", "computed", "failed")
@@ -230,12 +229,7 @@ def run_sweep(configs: Iterable[Any], task: Task, *, executor: Any = "local",
     started = time.perf_counter()
     configs = _check_configs(configs)
     name = _check_task(task)
-    executor = _check_executor(executor)
-    if n_workers is not None:
-        if executor != "dask":
-            raise ValueError("n_workers applies only to executor='dask'; "
-                             f"got executor={executor!r}")
-        n_workers = check_int("n_workers", n_workers, minimum=1)
+    executor, n_workers = check_executor(executor, n_workers)
     if cache is not None and not isinstance(cache, ArtifactCache):
         raise ValueError(f"cache must be an ArtifactCache or None; got {type(cache).__name__}")
     if not isinstance(depends_on, Sequence) or isinstance(depends_on, str):
@@ -260,7 +254,7 @@ def run_sweep(configs: Iterable[Any], task: Task, *, executor: Any = "local",
 
     with tqdm(total=len(configs), initial=len(configs) - len(pending),
               desc=f"sweep {task.__name__}", unit="config",
-              disable=None if progress is None else not progress) as bar:
+              disable=progress_disabled(progress)) as bar:
         sweep.bar = bar
         if pending and executor == "local":
             for index in pending:
@@ -315,7 +309,7 @@ def _check_output(output: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         if checked[key].dtype == object:
             raise TypeError(f"array {key!r} has dtype object, which is not stored")
     meta = dict(meta)
-    json.dumps(meta, default=_plain)  # fails here, with a traceback, if not JSON-compatible
+    json.dumps(meta, default=json_default)  # fails here, with a traceback, if not JSON-compatible
     return checked, meta
 
 
@@ -473,6 +467,27 @@ def _check_task(task: Any) -> str:
     return f"{task.__module__}.{qualname}"
 
 
+def check_executor(executor: Any, n_workers: int | None = None) -> tuple[Any, int | None]:
+    """Check where a sweep runs, before anything runs.
+
+    Examples
+    --------
+    >>> check_executor("dask", 2)
+    ('dask', 2)
+    >>> check_executor("local", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_workers applies only to executor='dask'; got executor='local'
+    """
+    executor = _check_executor(executor)
+    if n_workers is not None:
+        if executor != "dask":
+            raise ValueError("n_workers applies only to executor='dask'; "
+                             f"got executor={executor!r}")
+        n_workers = check_int("n_workers", n_workers, minimum=1)
+    return executor, n_workers
+
+
 def _check_executor(executor: Any) -> Any:
     if isinstance(executor, str):
         if executor in EXECUTORS or "://" in executor:
@@ -497,13 +512,13 @@ def _cluster_type() -> type:
 def _task_code_version(task: Task, depends_on: Sequence[Any]) -> str:
     module = inspect.getmodule(task)
     try:
-        source: Any = inspect.getsource(module) if module is not None else None
+        inspect.getsource(module)
     except (OSError, TypeError):
-        source = None
-    try:
         # A notebook's __main__ has no source file; the function's own source then
         # stands in for the module's (IPython keeps the source of its cells).
-        return code_version(source if source is not None else task, *depends_on)
+        module = None
+    try:
+        return code_version(module if module is not None else task, *depends_on)
     except (OSError, TypeError) as error:
         raise ValueError(f"the source of task {task.__qualname__!r} or of depends_on cannot "
                          f"be read, so its cache key cannot follow code changes: {error}") from None

@@ -1,4 +1,4 @@
-"""Topology of sampled loss landscapes: kNN graphs, persistence and merge trees.
+"""Topology of sampled loss landscapes: persistence diagrams and merge trees.
 
 Horoi et al. (2022, §2.2 and §3.3) describe a loss landscape sampled around an
 optimum by a graph: one vertex per sampled parameter vector, joined to its
@@ -14,8 +14,8 @@ saddles and average persistence.
 
 The functions here are that pipeline, one step each::
 
-    distances = potential_distances(phate_op.diff_potential)
-    graph = knn_graph(distances=distances, k=20)
+    distances = potential_distances(phate_op.diff_potential)   # helpers.distances
+    graph = knn_graph(distances=distances, k=20)                # helpers.graphs
     h0, h1 = lower_star_persistence(graph, losses)
     total_persistence(h0), merge_tree(graph, losses).n_saddles
 
@@ -23,7 +23,7 @@ The public code of the paper had three mistakes that the tests of this module
 make impossible: its kNN graph took the k *farthest* points, its loss values
 were assigned to vertices off by one, and mutual neighbours became duplicate
 edges. Here a graph is a symmetric ``scipy.sparse.csr_matrix`` whose
-*sparsity structure* is the set of edges (see :func:`knn_graph`), and
+*sparsity structure* is the set of edges (see :func:`helpers.graphs.knn_graph`), and
 ``values[i]`` always belongs to row/column ``i`` of the graph.
 """
 
@@ -39,246 +39,20 @@ from numpy.typing import ArrayLike, NDArray
 from ripser import ripser
 from scipy import sparse
 from scipy.sparse import csgraph
-from scipy.spatial.distance import cdist
 
-from helpers._checks import check_choice, check_float, check_int
-
-__all__ = [
-    "MergeTree",
-    "average_persistence",
-    "connected_components",
-    "diagram_distance",
-    "knn_graph",
-    "lower_star_persistence",
-    "merge_tree",
-    "persistence_image",
-    "potential_distances",
-    "total_persistence",
-]
+from helpers.checks import check_choice, check_float, check_int
+from helpers.graphs import check_graph, graph_edges
 
 MERGE_TREE_KINDS = ("join", "split")
 DIAGRAM_METRICS = ("wasserstein", "bottleneck")
-POTENTIAL_METRICS = ("euclidean", "cosine")
-
-# Entries of a distance block held in memory at once by knn_graph's brute force.
-_BLOCK_ENTRIES = 2**23
-# Up to this many coordinates knn_graph asks a k-d tree for candidates first.
-_TREE_MAX_DIMENSION = 16
+#: What :func:`total_persistence` and :func:`average_persistence` do with infinite points.
+ESSENTIAL_SUMMARIES = ("drop", "cap", "raise")
+#: What :func:`diagram_distance` does with infinite points.
+ESSENTIAL_DISTANCES = ("match", "drop", "raise")
 
 
-# --------------------------------------------------------------------------- graphs
-
-
-def potential_distances(diffusion_potential: ArrayLike, *,
-                        metric: str = "euclidean") -> NDArray[np.float64]:
-    """Distances between the rows of PHATE's diffusion potential.
-
-    PHATE turns the diffusion operator ``P^t`` into a *potential*
-    ``U = -log(P^t)`` (``phate.PHATE().diff_potential``, one row per point) and
-    embeds the distances between its rows. Horoi et al. (§3.3) build their kNN
-    graph on these "potential distances".
-
-    Parameters
-    ----------
-    diffusion_potential : array_like, shape (n, m)
-        One row per sampled point, finite.
-    metric : {"euclidean", "cosine"}, default "euclidean"
-        Distance between rows. PHATE itself embeds the potential with its
-        ``mds_dist`` (``"euclidean"`` by default, ``"cosine"`` in the paper's
-        cosine PHATE); pass the same here to build the graph on the distances
-        PHATE embeds.
-
-    Returns
-    -------
-    ndarray, shape (n, n)
-        Symmetric (exactly), non-negative, zero on the diagonal.
-
-    Raises
-    ------
-    ValueError
-        If ``diffusion_potential`` is not a finite 2-D array, if ``metric`` is
-        unknown, or if a row is all zeros with ``metric="cosine"``.
-
-    Examples
-    --------
-    >>> potential_distances([[0.0, 0.0], [3.0, 4.0]])
-    array([[0., 5.],
-           [5., 0.]])
-    """
-    metric = check_choice("metric", metric, POTENTIAL_METRICS)
-    potential = _as_finite_matrix("diffusion_potential", diffusion_potential)
-    if metric == "cosine" and np.any(~np.any(potential != 0, axis=1)):
-        raise ValueError("diffusion_potential must have no all-zero row with "
-                         "metric='cosine' (its direction is undefined)")
-    # cdist subtracts coordinates before squaring, so d(i, j) == d(j, i) bit for bit
-    # and d(i, i) == 0; the Gram-matrix shortcut gives neither.
-    distances = cdist(potential, potential, metric=metric)
-    if metric == "cosine":
-        np.fill_diagonal(distances, 0.0)
-        np.maximum(distances, 0.0, out=distances)
-        distances = np.minimum(distances, distances.T)
-    return distances
-
-
-def knn_graph(X: ArrayLike | None = None, *, distances: ArrayLike | None = None,
-              k: int = 20) -> sparse.csr_matrix:
-    """Undirected k-nearest-neighbour graph, as a symmetric sparse matrix.
-
-    Each vertex is joined to its ``k`` *nearest* other vertices; the graph is
-    the union of these directed relations, so a vertex can have more than ``k``
-    neighbours, and two vertices that are each other's neighbours share one
-    edge (never two).
-
-    For the jump-and-retrain samples of Horoi et al. (§3.3, ``k = 20``) the
-    distances are PHATE's potential distances: Euclidean distances between the
-    rows of the diffusion potential, from :func:`potential_distances`.
-
-    Parameters
-    ----------
-    X : array_like, shape (n, d), optional
-        Points; distances are Euclidean. Give exactly one of ``X`` and
-        ``distances``.
-    distances : array_like, shape (n, n), optional
-        A precomputed symmetric, non-negative, finite distance matrix.
-    k : int, default 20
-        Number of nearest neighbours of each vertex, ``1 <= k <= n - 1``.
-
-    Returns
-    -------
-    scipy.sparse.csr_matrix, shape (n, n)
-        The *sparsity structure* is the graph: entry ``(i, j)`` is stored if and
-        only if ``i`` and ``j`` are joined, in both directions, never on the
-        diagonal, never twice (canonical format). Stored values are edge
-        lengths. An edge of length 0 (two identical points) is stored as an
-        explicit zero, so it stays an edge; operations that drop stored zeros
-        (``eliminate_zeros``, sparse arithmetic) would delete it, which is why the
-        functions of this module read the structure (``indptr``/``indices``), never
-        the values. ``graph.nnz // 2`` is the number of edges.
-
-    Raises
-    ------
-    ValueError
-        If both or neither of ``X`` and ``distances`` are given, if either is not
-        a finite array of the right shape, if ``distances`` is negative or not
-        symmetric, or if ``k`` is not an integer in ``1..n-1``.
-
-    Warns
-    -----
-    UserWarning
-        If the graph has more than one connected component; the message gives
-        their number (see also :func:`connected_components`). A disconnected
-        graph has one infinite H0 bar per component.
-
-    Notes
-    -----
-    Ties are broken deterministically: among equally distant candidates the
-    lower vertex index is taken (as a stable sort of each row would). For
-    points, a k-d tree (``d <= 16``) or a matrix product (brute force, block by
-    block, ``O(n^2 d)`` time) proposes candidates with a margin for rounding,
-    and exact sums of squared differences rank them, so the result equals that
-    of stably sorting each row of the exact distance matrix.
-
-    Examples
-    --------
-    >>> graph = knn_graph([[0.0], [1.0], [3.0], [4.0]], k=2)
-    >>> graph.toarray()
-    array([[0., 1., 3., 0.],
-           [1., 0., 2., 3.],
-           [3., 2., 0., 1.],
-           [0., 3., 1., 0.]])
-    >>> graph.nnz // 2
-    5
-    """
-    if (X is None) == (distances is None):
-        raise ValueError("give exactly one of X (points) or distances (a distance matrix); "
-                         f"got X={'None' if X is None else 'an array'} and "
-                         f"distances={'None' if distances is None else 'an array'}")
-    k = check_int("k", k, minimum=1)
-    if X is not None:
-        points = _as_finite_matrix("X", X)
-        n = points.shape[0]
-        matrix = None
-    else:
-        matrix = _as_finite_matrix("distances", distances)
-        points = None
-        n = matrix.shape[0]
-        if matrix.shape != (n, n):
-            raise ValueError(f"distances must be a square (n, n) matrix; got shape {matrix.shape}")
-        if np.any(matrix < 0):
-            raise ValueError("distances must be non-negative")
-        scale = float(np.max(matrix)) if matrix.size else 0.0
-        if not np.allclose(matrix, matrix.T, rtol=1e-10, atol=1e-12 * scale):
-            raise ValueError("distances must be a symmetric matrix")
-    if n < 2:
-        raise ValueError(f"X or distances must describe at least 2 points; got {n}")
-    if k > n - 1:
-        raise ValueError(f"k must be an integer in 1..{n - 1} (the number of points "
-                         f"minus one); got {k}")
-
-    if matrix is None:
-        def exact(i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.float64]:
-            # Sums of squared differences: exactly symmetric, 0 for equal points.
-            out = np.empty(i.size)
-            step = max(1, 2**22 // points.shape[1])
-            for s in range(0, i.size, step):
-                diff = points[i[s:s + step]] - points[j[s:s + step]]
-                out[s:s + step] = np.einsum("ij,ij->i", diff, diff)
-            return out
-    else:
-        def exact(i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.float64]:
-            return matrix[i, j]
-
-    found: list[tuple[NDArray[np.int64], NDArray[np.int64]]] = []
-    pending = np.arange(n)
-    if matrix is None and points.shape[1] <= _TREE_MAX_DIMENSION:
-        found, pending = _knn_candidates_by_tree(points, k)
-    found += _knn_candidates_by_blocks(points, matrix, pending, k)
-    cand_row = np.concatenate([rows for rows, _ in found])
-    cand_col = np.concatenate([cols for _, cols in found])
-    i, j = _k_nearest(cand_row, cand_col, exact(cand_row, cand_col), k)
-
-    # Mutual neighbours give (i, j) and (j, i): keep one unordered pair each.
-    low, high = _unique_pairs(np.minimum(i, j), np.maximum(i, j), n)
-    # One length per unordered pair, so both directions store the same number.
-    lengths = np.sqrt(exact(low, high)) if matrix is None else matrix[low, high]
-    graph = _symmetric_csr(low, high, lengths, n)
-    n_components = connected_components(graph)
-    if n_components > 1:
-        warnings.warn(f"the kNN graph has {n_components} connected components (k={k}); "
-                      "each gives an infinite H0 bar", UserWarning, stacklevel=2)
-    return graph
-
-
-def connected_components(graph: Any) -> int:
-    """Number of connected components of an undirected graph.
-
-    Parameters
-    ----------
-    graph : scipy sparse matrix, shape (n, n)
-        Its sparsity structure is the graph (stored zeros are edges); a stored
-        ``(i, j)`` or ``(j, i)`` joins ``i`` and ``j``.
-
-    Returns
-    -------
-    int
-        Number of components; isolated vertices count one each.
-
-    Raises
-    ------
-    ValueError
-        If ``graph`` is not a square scipy sparse matrix.
-
-    Examples
-    --------
-    >>> from scipy import sparse
-    >>> connected_components(sparse.csr_matrix(([0.0, 0.0], ([0, 1], [1, 0])), shape=(3, 3)))
-    2
-    """
-    n = _check_graph(graph)
-    low, high = _graph_edges(graph, n)
-    structure = _symmetric_csr(low, high, np.ones(low.size), n)
-    count, _ = csgraph.connected_components(structure, directed=False)
-    return int(count)
+class EssentialPointsWarning(UserWarning):
+    """A summary left out a diagram's infinite points without being asked to (``essential``)."""
 
 
 # ------------------------------------------------------------------------ persistence
@@ -297,7 +71,7 @@ def lower_star_persistence(graph: Any, values: ArrayLike, maxdim: int = 1
     Parameters
     ----------
     graph : scipy sparse matrix, shape (n, n)
-        Its sparsity structure is the graph (see :func:`knn_graph`); stored
+        Its sparsity structure is the graph (see :func:`~helpers.graphs.knn_graph`); stored
         values (edge lengths) are ignored, diagonal entries are ignored, and a
         pair stored twice or in one direction only is one edge.
     values : array_like, shape (n,)
@@ -344,13 +118,13 @@ def lower_star_persistence(graph: Any, values: ArrayLike, maxdim: int = 1
     >>> h1.shape
     (0, 2)
     """
-    n = _check_graph(graph)
+    n = check_graph(graph)
     f = _check_values(values, n)
     maxdim = check_int("maxdim", maxdim, minimum=0)
     if np.any(np.abs(f) > np.finfo(np.float32).max):
         raise ValueError("values must lie within float32's range (|value| <= 3.4e38): "
                          "ripser computes in float32")
-    low, high = _graph_edges(graph, n)
+    low, high = graph_edges(graph, n)
     diagonal = np.arange(n)
     # ripser reads entries with row < col as edges and the diagonal as vertex
     # births; building COO arrays directly keeps zero-valued entries (a value of 0).
@@ -419,8 +193,15 @@ class MergeTree:
 
     @property
     def average_persistence(self) -> float:
-        """Mean ``|death - birth|`` of the finite pairs (Xie et al.); 0 if none."""
-        return average_persistence(self.pairs)
+        """Mean ``|death - birth|`` of the finite pairs; 0 if none.
+
+        The essential pair of each component is left out (``essential="drop"``). Xie et
+        al. compute their diagrams with TTK, which also reports the global minimum
+        paired with the global maximum; on a connected graph that average is
+        ``average_persistence(tree.pairs, essential="cap", cap=tree.values.max())``
+        (``values.min()`` for a split tree).
+        """
+        return average_persistence(self.pairs, essential="drop")
 
     @property
     def edges(self) -> NDArray[np.int64]:
@@ -513,10 +294,10 @@ def merge_tree(graph: Any, values: ArrayLike, kind: str = "join") -> MergeTree:
     array([[  4., -inf],
            [  3.,   1.]])
     """
-    n = _check_graph(graph)
+    n = check_graph(graph)
     f = _check_values(values, n)
     kind = check_choice("kind", kind, MERGE_TREE_KINDS)
-    low, high = _graph_edges(graph, n)
+    low, high = graph_edges(graph, n)
     sign = 1.0 if kind == "join" else -1.0
     pairs, minima, saddles, parent = _join_tree(low, high, sign * f, n)
     return MergeTree(kind=kind, values=f, pairs=sign * pairs, minima=minima,
@@ -599,67 +380,105 @@ def _join_tree(low: NDArray[np.int64], high: NDArray[np.int64], f: NDArray[np.fl
 # ------------------------------------------------------------------ diagram summaries
 
 
-def total_persistence(diagram: ArrayLike, p: float = 2.0) -> float:
-    """Sum of ``|death - birth| ** p`` over the finite points of a diagram.
+def total_persistence(diagram: ArrayLike, p: float = 2.0, *, essential: str | None = None,
+                      cap: float | None = None) -> float:
+    """Sum of ``|death - birth| ** p`` over the points of a diagram.
 
-    Horoi et al. (§3.3) use ``p = 2`` as a complexity measure of a landscape.
+    Horoi et al. (§3.3) use ``p = 2`` as a complexity measure of a landscape, citing
+    Cohen-Steiner et al. (2010), whose sum runs over *every* point. A class that never
+    dies (an infinite point: the global minimum's H0 point, one per connected
+    component) makes that sum infinite, so a finite summary must say what it does with
+    them: ``essential`` does.
 
     Parameters
     ----------
     diagram : array_like, shape (m, 2)
-        Rows ``(birth, death)``; points with an infinite coordinate are ignored.
+        Rows ``(birth, death)``; births finite, deaths finite or ``±inf`` (``-inf``:
+        split-tree orientation).
     p : float, default 2.0
         Exponent, ``> 0``.
+    essential : {"drop", "cap", "raise"} or None, default None
+        ``"drop"``: infinite points count for nothing, the sum runs over finite points
+        (the book's pipeline, :func:`helpers.pipeline.compute_features`).
+        ``"cap"``: an infinite point dies at ``cap``, e.g. the largest filtration
+        value (``values.max()``), when the whole graph has appeared: it adds
+        ``|cap - birth| ** p``.
+        ``"raise"``: a diagram with an infinite point is refused.
+        ``None``: as ``"drop"``, with an :class:`EssentialPointsWarning` when the
+        diagram has infinite points, since the standard sum would then be infinite;
+        pass ``"drop"`` to choose it explicitly.
+    cap : float, optional
+        The death given to infinite points; required with ``essential="cap"`` (not
+        below a ``+inf`` point's birth, not above a ``-inf`` point's), refused otherwise.
 
     Returns
     -------
     float
-        0.0 for a diagram without finite points.
+        0.0 for a diagram without counted points.
 
     Raises
     ------
     ValueError
-        If ``diagram`` is not an ``(m, 2)`` array without NaN, or ``p <= 0``.
+        If ``diagram`` is not an ``(m, 2)`` array without NaN and with finite births,
+        if ``p <= 0``, if ``essential`` or ``cap`` is invalid, or with
+        ``essential="raise"`` if the diagram has an infinite point.
 
     Examples
     --------
-    >>> total_persistence([[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]])
+    >>> diagram = [[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]]
+    >>> total_persistence(diagram, essential="drop")
     10.0
+    >>> total_persistence(diagram, essential="cap", cap=5.0)
+    35.0
     """
     points = _as_diagram("diagram", diagram)
     p = check_float("p", p, minimum=0.0, strict_minimum=True)
-    return float(np.sum(_persistences(points) ** p))
+    return float(np.sum(_lifetimes(points, essential, cap, "total_persistence") ** p))
 
 
-def average_persistence(diagram: ArrayLike) -> float:
-    """Mean ``|death - birth|`` over the finite points of a diagram.
+def average_persistence(diagram: ArrayLike, *, essential: str | None = None,
+                        cap: float | None = None) -> float:
+    """Mean ``|death - birth|`` over the points of a diagram.
 
     Xie et al. average the distance of each point to the diagonal; this is that
     average up to their choice of norm (the L-infinity distance to the diagonal
-    is half of it, the Euclidean one ``1/sqrt(2)`` of it).
+    is half of it, the Euclidean one ``1/sqrt(2)`` of it). Their diagrams come from
+    TTK, which pairs the global minimum with the global maximum: on a connected graph
+    that is ``essential="cap", cap=values.max()``.
 
     Parameters
     ----------
     diagram : array_like, shape (m, 2)
-        Rows ``(birth, death)``; points with an infinite coordinate are ignored.
+        Rows ``(birth, death)``, as in :func:`total_persistence`.
+    essential : {"drop", "cap", "raise"} or None, default None
+        As in :func:`total_persistence`: ``"drop"`` averages over the finite points,
+        ``"cap"`` over all points with infinite deaths set to ``cap``, ``"raise"``
+        refuses infinite points, ``None`` drops them with an
+        :class:`EssentialPointsWarning` when there are any.
+    cap : float, optional
+        As in :func:`total_persistence`.
 
     Returns
     -------
     float
-        0.0 for a diagram without finite points.
+        0.0 for a diagram without counted points.
 
     Raises
     ------
     ValueError
-        If ``diagram`` is not an ``(m, 2)`` array without NaN.
+        As :func:`total_persistence`.
 
     Examples
     --------
-    >>> average_persistence([[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]])
+    >>> diagram = [[0.0, 1.0], [1.0, 4.0], [0.0, np.inf]]
+    >>> average_persistence(diagram, essential="drop")
     2.0
+    >>> average_persistence(diagram, essential="cap", cap=5.0)
+    3.0
     """
-    persistences = _persistences(_as_diagram("diagram", diagram))
-    return float(persistences.mean()) if persistences.size else 0.0
+    lifetimes = _lifetimes(_as_diagram("diagram", diagram), essential, cap,
+                           "average_persistence")
+    return float(lifetimes.mean()) if lifetimes.size else 0.0
 
 
 def persistence_image(diagrams: ArrayLike | Sequence[ArrayLike], *,
@@ -757,70 +576,76 @@ def persistence_image(diagrams: ArrayLike | Sequence[ArrayLike], *,
     return images[0] if single else images
 
 
-def diagram_distance(a: ArrayLike, b: ArrayLike, metric: str = "wasserstein") -> float:
-    """Distance between two persistence diagrams (persim), over their finite points.
+def diagram_distance(a: ArrayLike, b: ArrayLike, metric: str = "wasserstein", *,
+                     essential: str = "match") -> float:
+    """Distance between two persistence diagrams (persim for the finite points).
 
     Parameters
     ----------
     a, b : array_like, shape (m, 2)
-        Diagrams; points with an infinite coordinate are left out (their
-        distance would be infinite unless both diagrams had the same number).
-        Deaths must not be below births: pass ``-tree.pairs`` for split trees.
+        Diagrams; births finite, deaths finite or ``±inf``. Finite deaths must not be
+        below births: pass ``-tree.pairs`` for split trees.
     metric : {"wasserstein", "bottleneck"}, default "wasserstein"
         ``"wasserstein"``: persim's 1-Wasserstein distance, the smallest sum of
         Euclidean distances of a matching in which points may also be matched to
         the diagonal (a point's cost there is ``(d - b) / sqrt(2)``).
         ``"bottleneck"``: the smallest largest L-infinity distance of such a
         matching (cost ``(d - b) / 2`` to the diagonal).
+    essential : {"match", "drop", "raise"}, default "match"
+        What infinite points do. ``"match"`` (the standard definition): an infinite
+        point can only be matched to an infinite point with the same sign of death,
+        at cost ``|birth_a - birth_b|``; so diagrams with different numbers of them
+        are at distance ``inf``, and equal numbers are matched in order of birth (the
+        optimal matching for this cost) and their costs added to the sum (Wasserstein)
+        or taken into the maximum (bottleneck). ``"drop"``: only finite points are
+        compared, so diagrams that differ only in infinite points are at distance 0.
+        ``"raise"``: a diagram with an infinite point is refused.
 
     Returns
     -------
     float
+        ``inf`` under ``"match"`` when the numbers of infinite points differ.
 
     Raises
     ------
     ValueError
-        If a diagram is not an ``(m, 2)`` array without NaN or has a death
-        below its birth, or if ``metric`` is unknown.
+        If a diagram is not an ``(m, 2)`` array without NaN and with finite births,
+        has a finite death below its birth, if ``metric`` or ``essential`` is
+        unknown, or with ``essential="raise"`` if a diagram has an infinite point.
 
     Examples
     --------
     >>> diagram_distance([[0.0, 2.0]], np.empty((0, 2)), metric="bottleneck")
     1.0
+    >>> one, two = [[0.0, np.inf]], [[5.0, np.inf], [7.0, np.inf]]
+    >>> diagram_distance(one, two), diagram_distance(one, two, essential="drop")
+    (inf, 0.0)
+    >>> diagram_distance(one, [[5.0, np.inf]])
+    5.0
     """
     metric = check_choice("metric", metric, DIAGRAM_METRICS)
-    first = _finite_points(_as_diagram("a", a), "a")
-    second = _finite_points(_as_diagram("b", b), "b")
+    essential = check_choice("essential", essential, ESSENTIAL_DISTANCES)
+    first, first_infinite = _split_finite(_as_diagram("a", a), "a")
+    second, second_infinite = _split_finite(_as_diagram("b", b), "b")
+    if essential == "raise" and (len(first_infinite) or len(second_infinite)):
+        raise ValueError("a and b must have no infinite points with essential='raise'; "
+                         f"they have {len(first_infinite)} and {len(second_infinite)}")
+    costs = []
+    if essential == "match":
+        for sign in (1.0, -1.0):
+            births_a = np.sort(first_infinite[first_infinite[:, 1] * sign > 0, 0])
+            births_b = np.sort(second_infinite[second_infinite[:, 1] * sign > 0, 0])
+            if len(births_a) != len(births_b):
+                return float("inf")
+            costs.extend(np.abs(births_a - births_b).tolist())
     import persim  # imported on use: persim loads matplotlib
 
-    distance = persim.wasserstein if metric == "wasserstein" else persim.bottleneck
-    return float(distance(first, second))
+    if metric == "wasserstein":
+        return float(persim.wasserstein(first, second)) + float(np.sum(costs))
+    return max(float(persim.bottleneck(first, second)), *costs, 0.0)
 
 
 # ------------------------------------------------------------------------- internals
-
-
-def _as_finite_matrix(name: str, array: Any) -> NDArray[np.float64]:
-    try:
-        matrix = np.asarray(array, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name} must be a 2-D array of numbers; got {type(array).__name__}") \
-            from error
-    if matrix.ndim != 2 or 0 in matrix.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array; got shape {matrix.shape}")
-    if not np.all(np.isfinite(matrix)):
-        raise ValueError(f"{name} must contain only finite numbers")
-    return matrix
-
-
-def _check_graph(graph: Any) -> int:
-    if not sparse.issparse(graph):
-        raise ValueError("graph must be a scipy sparse matrix (e.g. from knn_graph); "
-                         f"got {type(graph).__name__}")
-    if graph.ndim != 2 or graph.shape[0] != graph.shape[1] or graph.shape[0] == 0:
-        raise ValueError(f"graph must be a square (n, n) sparse matrix with n >= 1; "
-                         f"got shape {graph.shape}")
-    return int(graph.shape[0])
 
 
 def _check_values(values: Any, n: int) -> NDArray[np.float64]:
@@ -838,114 +663,6 @@ def _check_values(values: Any, n: int) -> NDArray[np.float64]:
     return f
 
 
-def _graph_edges(graph: Any, n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Unique undirected edges ``low < high`` of a graph's sparsity structure."""
-    coo = graph.tocoo()
-    row = np.asarray(coo.row, dtype=np.int64)
-    col = np.asarray(coo.col, dtype=np.int64)
-    off_diagonal = row != col
-    row, col = row[off_diagonal], col[off_diagonal]
-    return _unique_pairs(np.minimum(row, col), np.maximum(row, col), n)
-
-
-def _unique_pairs(low: NDArray[np.int64], high: NDArray[np.int64], n: int
-                  ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    # sort + mask: np.unique is ~15x slower on a million int64 keys (numpy 2.4)
-    keys = np.sort(low.astype(np.int64) * n + high)
-    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if keys.size else keys
-    return keys // n, keys % n
-
-
-def _symmetric_csr(low: NDArray[np.int64], high: NDArray[np.int64],
-                   data: NDArray[np.float64], n: int) -> sparse.csr_matrix:
-    # Pairs are unique, so the COO -> CSR conversion sums nothing and keeps stored zeros.
-    graph = sparse.csr_matrix(
-        (np.concatenate([data, data]).astype(np.float64),
-         (np.concatenate([low, high]), np.concatenate([high, low]))), shape=(n, n))
-    graph.sort_indices()
-    return graph
-
-
-def _knn_candidates_by_tree(points: NDArray[np.float64], k: int
-                            ) -> tuple[list[tuple[NDArray[np.int64], NDArray[np.int64]]],
-                                       NDArray[np.int64]]:
-    """Candidate neighbours from a k-d tree, and the rows it cannot settle.
-
-    The tree's distances are within a relative ~d ulps of the exact ones, so every
-    point whose exact distance is at most the k-th smallest lies within
-    ``limit`` (the tree's k-th distance plus a relative margin). A row is settled
-    when the tree returned every point within ``limit``, i.e. its farthest
-    returned point is beyond it; rows with many ties at the k-th distance are
-    left to the brute-force path.
-    """
-    from scipy.spatial import cKDTree
-
-    n = points.shape[0]
-    m = min(n, 2 * k + 1)
-    dist, idx = cKDTree(points).query(points, k=m)
-    dist, idx = dist.reshape(n, m), idx.reshape(n, m).astype(np.int64)
-    farthest = dist[:, -1].copy()
-    dist[idx == np.arange(n)[:, None]] = np.inf  # a vertex is not its own neighbour
-    limit = np.sort(dist, axis=1)[:, k - 1] * (1 + 1e-8)
-    settled = (farthest > limit) if m < n else np.ones(n, dtype=bool)
-    chosen = (dist <= limit[:, None]) & settled[:, None]
-    rows, cols = np.nonzero(chosen)
-    return [(rows.astype(np.int64), idx[rows, cols])], np.flatnonzero(~settled)
-
-
-def _knn_candidates_by_blocks(points: NDArray[np.float64] | None,
-                              matrix: NDArray[np.float64] | None,
-                              rows: NDArray[np.int64], k: int
-                              ) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
-    """Candidate neighbours of ``rows``, by brute force, block by block.
-
-    For points, candidates come from the fast Gram-matrix formula on centred
-    points, ``|x|^2 + |y|^2 - 2 x.y``, whose rounding error is below ``slack``:
-    the k-th smallest exact value is then at most ``kth + slack``, so every
-    column with an exact value at most that has ``approx <= kth + 2 * slack``.
-    """
-    if rows.size == 0:
-        return []
-    if matrix is None:
-        n, d = points.shape
-        centred = points - points.mean(axis=0)
-        norms = np.einsum("ij,ij->i", centred, centred)
-        slack_scale = 8 * (d + 2) * np.finfo(np.float64).eps
-        largest = np.sqrt(norms.max())
-    else:
-        n = matrix.shape[0]
-    found = []
-    block = max(1, _BLOCK_ENTRIES // n)
-    for start in range(0, rows.size, block):
-        these = rows[start:start + block]
-        if matrix is None:
-            approx = norms[these, None] + norms[None, :] - 2.0 * (centred[these] @ centred.T)
-            slack = slack_scale * (np.sqrt(norms[these]) + largest) ** 2
-        else:
-            approx = matrix[these].copy()
-            slack = np.zeros(these.size)
-        approx[np.arange(these.size), these] = np.inf  # a vertex is not its own neighbour
-        kth = np.partition(approx, k - 1, axis=1)[:, k - 1]
-        local, cols = np.nonzero(approx <= (kth + 2 * slack)[:, None])
-        found.append((these[local], cols.astype(np.int64)))
-    return found
-
-
-def _k_nearest(rows: NDArray[np.int64], cols: NDArray[np.int64],
-               distance: NDArray[np.float64], k: int
-               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Keep the k candidates of each row with the smallest exact distance.
-
-    Ties go to the lower column, as in a stable sort of the row.
-    """
-    order = np.lexsort((cols, distance, rows))
-    rows, cols = rows[order], cols[order]
-    starts = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
-    first = np.repeat(starts, np.diff(np.concatenate([starts, [rows.size]])))
-    keep = np.arange(rows.size) - first < k
-    return rows[keep], cols[keep]
-
-
 def _as_diagram(name: str, diagram: Any) -> NDArray[np.float64]:
     try:
         points = np.asarray(diagram, dtype=np.float64)
@@ -961,17 +678,56 @@ def _as_diagram(name: str, diagram: Any) -> NDArray[np.float64]:
     return points
 
 
-def _persistences(points: NDArray[np.float64]) -> NDArray[np.float64]:
-    finite = np.all(np.isfinite(points), axis=1)
-    return np.abs(points[finite, 1] - points[finite, 0])
+def _split_finite(points: NDArray[np.float64], name: str, ordered: bool = True
+                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The finite points and the infinite ones; ``ordered`` checks death >= birth."""
+    if not np.all(np.isfinite(points[:, 0])):
+        raise ValueError(f"{name} must have finite births; "
+                         f"got {points[~np.isfinite(points[:, 0])][0].tolist()}")
+    infinite = np.isinf(points[:, 1])
+    finite = points[~infinite]
+    if ordered and np.any(finite[:, 1] < finite[:, 0]):
+        raise ValueError(f"{name} must have death >= birth in every finite point; "
+                         "negate a split-tree diagram (-tree.pairs) first")
+    return finite, points[infinite]
 
 
 def _finite_points(points: NDArray[np.float64], name: str) -> NDArray[np.float64]:
-    finite = points[np.all(np.isfinite(points), axis=1)]
-    if np.any(finite[:, 1] < finite[:, 0]):
-        raise ValueError(f"{name} must have death >= birth in every finite point; "
-                         "negate a split-tree diagram (-tree.pairs) first")
-    return finite
+    return _split_finite(points, name)[0]
+
+
+def _lifetimes(points: NDArray[np.float64], essential: str | None, cap: Any,
+               caller: str) -> NDArray[np.float64]:
+    """``|death - birth|`` of the points a summary counts, after checking its arguments."""
+    check_choice("essential", essential, (*ESSENTIAL_SUMMARIES, None))
+    if essential == "cap":
+        if cap is None:
+            raise ValueError("cap must be given with essential='cap' (e.g. the largest "
+                             "filtration value)")
+        cap = check_float("cap", cap)
+    elif cap is not None:
+        raise ValueError(f"cap is only used with essential='cap'; got essential={essential!r}")
+    finite, infinite = _split_finite(points, "diagram", ordered=False)
+    lifetimes = np.abs(finite[:, 1] - finite[:, 0])
+    if not len(infinite):
+        return lifetimes
+    if essential == "raise":
+        raise ValueError(f"diagram must have no infinite points with essential='raise'; "
+                         f"it has {len(infinite)}")
+    if essential is None:
+        warnings.warn(f"{caller}: {len(infinite)} infinite point(s) left out; counted, as "
+                      "in the standard definition, they make it infinite. Pass "
+                      "essential='drop' to choose this, or essential='cap' with "
+                      "cap=<largest filtration value>",
+                      EssentialPointsWarning, stacklevel=3)
+    if essential != "cap":
+        return lifetimes
+    rising, falling = infinite[infinite[:, 1] > 0, 0], infinite[infinite[:, 1] < 0, 0]
+    if np.any(rising > cap) or np.any(falling < cap):
+        raise ValueError(f"cap must not be below the birth of a point dying at +inf nor "
+                         f"above that of a point dying at -inf; got cap={cap:g} for births "
+                         f"{sorted(infinite[:, 0].tolist())}")
+    return np.concatenate([lifetimes, np.abs(cap - infinite[:, 0])])
 
 
 def _check_range(name: str, value: Any) -> tuple[float, float]:

@@ -10,7 +10,7 @@ What is recorded, per epoch (row 0 is the starting point, before any update):
 - ``history``: learning rate, train and test loss and accuracy. Train metrics are
   measured on the whole un-augmented training set in evaluation mode (BatchNorm
   running statistics), so they are comparable across epochs and with test metrics;
-- optionally the flattened parameter vector (:func:`helpers.parameters.flatten_parameters`:
+- optionally the flattened parameter vector (:func:`helpers.flat_parameters.flatten_parameters`:
   parameters in ``named_parameters()`` order, BatchNorm buffers excluded);
 - optionally the per-sample training and test losses.
 
@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,16 +33,22 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-import helpers.config
 import helpers.data
-import helpers.models
-import helpers.parameters
-from helpers._checks import check_bool, check_choice, check_sequence
 from helpers.cache import ArtifactCache, code_version, data_dir, frame_arrays
-from helpers.config import OPTIMA, TrainConfig, optimum_config, preset
+from helpers.checks import check_bool, check_choice, check_int, check_sequence, progress_disabled
+from helpers.config import OPTIMA, TrainConfig, check_device_available
 from helpers.data import Dataset
+from helpers.flat_parameters import (
+    buffer_count,
+    flatten_buffers,
+    flatten_parameters,
+    parameter_count,
+)
+from helpers.models import build_model
+from helpers.presets import optimum_config, preset
 
-HISTORY_COLUMNS = ("epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+HISTORY_COLUMNS = ("epoch", "steps", "lr", "train_loss", "train_accuracy", "test_loss",
+                   "test_accuracy")
 EVAL_BATCH = 1024
 
 
@@ -54,12 +61,18 @@ class TrainResult:
     config : TrainConfig
         The configuration that produced it.
     history : pandas.DataFrame
-        One row per epoch (0 = before training) with the columns
-        ``epoch, lr, train_loss, train_accuracy, test_loss, test_accuracy``.
+        One row per recorded epoch (0 = before training) with the columns
+        ``epoch, steps, lr, train_loss, train_accuracy, test_loss, test_accuracy``;
+        ``steps`` counts optimizer steps since the start.
     state : dict of str to Tensor
         The final ``state_dict`` (parameters and BatchNorm buffers).
     parameters : ndarray or None
-        ``(epochs + 1, n_parameters)`` float32, row ``e`` after epoch ``e``, when recorded.
+        ``(len(history), n_parameters)`` float32, row ``i`` at history row ``i``, when
+        recorded.
+    buffers : ndarray or None
+        ``(len(history), n_buffers)`` float32 BatchNorm running statistics
+        (:func:`helpers.flat_parameters.flatten_buffers`) recorded with ``parameters``:
+        with both, history row ``i`` can be re-evaluated exactly.
     train_sample_losses, test_sample_losses : ndarray or None
         ``(epochs + 1, n_samples)`` float32 per-sample losses, when recorded.
     diverged_epoch : int or None
@@ -74,6 +87,7 @@ class TrainResult:
     history: pd.DataFrame
     state: dict[str, torch.Tensor]
     parameters: np.ndarray | None = None
+    buffers: np.ndarray | None = None
     train_sample_losses: np.ndarray | None = None
     test_sample_losses: np.ndarray | None = None
     diverged_epoch: int | None = None
@@ -93,18 +107,17 @@ class TrainResult:
     def model(self, dataset: Dataset | None = None) -> nn.Module:
         """A fresh model carrying the final state (in evaluation mode)."""
         dataset = dataset if dataset is not None else load_training_data(self.config)
-        model = build_model(self.config, dataset)
+        model = initial_model(self.config, dataset)
         model.load_state_dict(self.state)
         return model.eval()
 
 
-def build_model(config: TrainConfig, dataset: Dataset) -> nn.Module:
-    """The untrained network of ``config`` for ``dataset``'s image shape and classes.
-
-    The initialization is seeded by ``config.seed``.
-    """
+def initial_model(config: TrainConfig, dataset: Dataset) -> nn.Module:
+    """The untrained network of ``config`` for ``dataset``'s image shape and classes,
+    initialized from ``config.seed`` (:func:`helpers.models.build_model` builds any
+    architecture without seeding)."""
     torch.manual_seed(config.seed)
-    return helpers.models.build_model(config.model, config.depth, config.widen_factor,
+    return build_model(config.model, config.depth, config.widen_factor,
                                       in_channels=dataset.in_channels,
                                       num_classes=dataset.num_classes,
                                       residual=config.residual)
@@ -164,7 +177,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
 
 def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         record_parameters: bool = False, record_sample_losses: bool = False,
-        progress: bool | None = None, description: str | None = None) -> TrainResult:
+        record_every: int = 1, progress: bool | None = None,
+        description: str | None = None) -> TrainResult:
     """Train ``model`` in place with the optimizer, schedule and data handling of ``config``.
 
     Parameters
@@ -177,9 +191,12 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         Supplies optimizer, learning rate, momentum, weight decay, schedule, batch
         size, augmentation, epochs, the seed of batch order and augmentation, and device.
     record_parameters : bool
-        Keep the flattened parameters after every epoch (and before the first).
+        Keep the flattened parameters and BatchNorm buffers at every recorded epoch.
     record_sample_losses : bool
-        Keep per-sample train and test losses after every epoch.
+        Keep per-sample train and test losses at every recorded epoch.
+    record_every : int, default 1
+        Evaluate and record before training and after every ``record_every``-th epoch
+        (and after the last); 1 records every epoch.
     progress : bool or None
         Show a progress bar; ``None`` shows one only on a terminal.
     description : str, optional
@@ -194,31 +211,35 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     >>> from helpers.data import load_dataset
     >>> config = TrainConfig(epochs=1, train_size=50)
     >>> data = load_dataset("digits", train_size=50)
-    >>> result = fit(build_model(config, data), data, config, progress=False)
+    >>> result = fit(initial_model(config, data), data, config, progress=False)
     >>> list(result.history.epoch)
     [0, 1]
     """
     check_bool("record_parameters", record_parameters)
     check_bool("record_sample_losses", record_sample_losses)
+    record_every = check_int("record_every", record_every, minimum=1)
     if progress is not None:
         check_bool("progress", progress)
-    device = torch.device(config.device)
+    device = torch.device(check_device_available(config.device, "config.device"))
     model.to(device)
     generator = torch.Generator().manual_seed(config.seed)
     optimizer = make_optimizer(config, model.parameters())
     x_train, y_train = dataset.train_x, dataset.train_y
     n_train = len(x_train)
 
-    rows, parameters, train_losses, test_losses = [], [], [], []
+    rows, parameters, buffers, train_losses, test_losses = [], [], [], [], []
+    steps = steps_per_epoch(config, n_train)
 
     def record(epoch: int, lr: float) -> bool:
         train_loss, train_acc, train_each = evaluate(model, x_train, y_train)
         test_loss, test_acc, test_each = evaluate(model, dataset.test_x, dataset.test_y)
         if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
             return False
-        rows.append((epoch, lr, train_loss, train_acc, test_loss, test_acc))
+        rows.append((epoch, epoch * steps, lr, train_loss, train_acc, test_loss,
+                     test_acc))
         if record_parameters:
-            parameters.append(helpers.parameters.flatten_parameters(model))
+            parameters.append(flatten_parameters(model))
+            buffers.append(flatten_buffers(model))
         if record_sample_losses:
             train_losses.append(train_each)
             test_losses.append(test_each)
@@ -227,7 +248,8 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     started = time.perf_counter()
     diverged_epoch = None if record(0, learning_rate(config, 1)) else 0
     epochs = range(1, config.epochs + 1) if diverged_epoch is None else range(0)
-    bar = tqdm(epochs, desc=description or config.label, disable=_quiet(progress), leave=False)
+    bar = tqdm(epochs, desc=description or config.label, disable=progress_disabled(progress),
+               leave=False)
     for epoch in bar:
         lr = learning_rate(config, epoch)
         for group in optimizer.param_groups:
@@ -236,10 +258,12 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         if not _train_one_epoch(model, optimizer, x_train, y_train, config, generator, device):
             diverged_epoch = epoch
             break
+        if epoch % record_every and epoch != config.epochs:
+            continue
         if not record(epoch, lr):
             diverged_epoch = epoch
             break
-        bar.set_postfix(loss=f"{rows[-1][2]:.3g}", test_acc=f"{rows[-1][5]:.3f}")
+        bar.set_postfix(loss=f"{rows[-1][3]:.3g}", test_acc=f"{rows[-1][6]:.3f}")
     bar.close()
     seconds = time.perf_counter() - started
 
@@ -249,8 +273,8 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         # A start that is already non-finite (diverged_epoch 0) records no row: empty
         # arrays of the right width, not a crash in np.stack.
-        parameters=(_stack(parameters, helpers.parameters.parameter_count(model))
-                    if record_parameters else None),
+        parameters=_stack(parameters, parameter_count(model)) if record_parameters else None,
+        buffers=_stack(buffers, buffer_count(model)) if record_parameters else None,
         train_sample_losses=_stack(train_losses, n_train) if record_sample_losses else None,
         test_sample_losses=(_stack(test_losses, len(dataset.test_x))
                             if record_sample_losses else None),
@@ -282,6 +306,20 @@ def _train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torc
     return True
 
 
+def steps_per_epoch(config: TrainConfig, n_train: int) -> int:
+    """Optimizer steps in one epoch of ``n_train`` images at ``config.batch_size``.
+
+    Examples
+    --------
+    >>> steps_per_epoch(TrainConfig(batch_size=64), 300)
+    5
+    >>> steps_per_epoch(TrainConfig(batch_size=300), 300)
+    1
+    """
+    return len(_batches(torch.arange(check_int("n_train", n_train, minimum=1)),
+                        config.batch_size))
+
+
 def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     batches = list(order.split(batch_size))
     # BatchNorm cannot normalize a batch of one image: fold a lone last image into
@@ -291,17 +329,13 @@ def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:
     return batches
 
 
-def _quiet(progress: bool | None) -> bool | None:
-    # tqdm treats disable=None as "only on a terminal".
-    return None if progress is None else not progress
-
-
 # --- cached training from initialization ---------------------------------------------
 
 def training_code_version() -> str:
-    """Version of every module whose code decides a training result."""
-    return code_version(helpers.config, helpers.data, helpers.models, helpers.parameters,
-                        helpers.train)
+    """Version of the code that decides a training result: this module and every module
+    it imports (configuration, data, models, flat parameters), docstrings and comments
+    excluded (:func:`helpers.cache.code_version`)."""
+    return code_version(sys.modules[__name__])
 
 
 def train(config: TrainConfig, *, record_parameters: bool = False,
@@ -329,7 +363,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
     --------
     >>> result = train(TrainConfig(epochs=2, train_size=50), progress=False)
     >>> result.history.shape
-    (3, 6)
+    (3, 7)
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
@@ -340,7 +374,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
         dataset = load_training_data(config, download=download)
-        result = fit(build_model(config, dataset), dataset, config,
+        result = fit(initial_model(config, dataset), dataset, config,
                      record_parameters=record_parameters,
                      record_sample_losses=record_sample_losses, progress=progress)
         return _result_arrays(result)
@@ -352,7 +386,7 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
 def _result_arrays(result: TrainResult) -> tuple[dict[str, np.ndarray], dict]:
     arrays, columns = frame_arrays("history", result.history)
     arrays.update({f"state.{name}": value.numpy() for name, value in result.state.items()})
-    for name in ("parameters", "train_sample_losses", "test_sample_losses"):
+    for name in ("parameters", "buffers", "train_sample_losses", "test_sample_losses"):
         value = getattr(result, name)
         if value is not None:
             arrays[name] = value
@@ -364,7 +398,8 @@ def _result_arrays(result: TrainResult) -> tuple[dict[str, np.ndarray], dict]:
 def _result_from_artifact(config: TrainConfig, artifact) -> TrainResult:
     meta = artifact.meta
     optional = {name: np.asarray(artifact[name]) if name in artifact else None
-                for name in ("parameters", "train_sample_losses", "test_sample_losses")}
+                for name in ("parameters", "buffers", "train_sample_losses",
+                             "test_sample_losses")}
     return TrainResult(
         config=config,
         history=artifact.frame("history"),
@@ -378,7 +413,7 @@ def _result_from_artifact(config: TrainConfig, artifact) -> TrainResult:
 
 
 def train_optima(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
-                 kinds: Iterable[str] = ("good", "bad", "memorization"),
+                 kinds: Iterable[str] = OPTIMA,
                  overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
                  progress: bool | None = None, download: bool = False,
                  ) -> dict[tuple[str, int], TrainResult]:
@@ -406,7 +441,7 @@ def train_optima(preset_name: str = "workshop", seeds: Iterable[int] | None = No
 
 
 def optima_configs(preset_name: str = "workshop", seeds: Iterable[int] | None = None,
-                   kinds: Iterable[str] = ("good", "bad", "memorization"),
+                   kinds: Iterable[str] = OPTIMA,
                    overrides: dict | None = None, per_optimum: dict[str, dict] | None = None,
                    ) -> dict[tuple[str, int], TrainConfig]:
     """The configurations :func:`train_optima` trains, validated before any training.
@@ -424,9 +459,21 @@ def optima_configs(preset_name: str = "workshop", seeds: Iterable[int] | None = 
     if unknown:
         raise ValueError(f"per_optimum has unknown optimum kind(s) {unknown}; "
                          f"accepted: {list(OPTIMA)}")
-    return {(kind, seed): optimum_config(kind, preset_name, seed=seed,
-                                         **{**(overrides or {}), **per_optimum.get(kind, {})})
-            for kind in kinds for seed in seeds}
+    configs = {}
+    for kind in kinds:
+        fields = per_optimum.get(kind, {})
+        if not isinstance(fields, Mapping):
+            raise ValueError(f"{kind} must be a dict of configuration fields for the {kind} "
+                             f"optimum, e.g. {{'weight_decay': 1e-3}}; got {fields!r}")
+        for seed in seeds:
+            try:
+                configs[kind, seed] = optimum_config(kind, preset_name, seed=seed,
+                                                     **{**(overrides or {}), **fields})
+            except ValueError as error:
+                if not fields:
+                    raise
+                raise ValueError(f"{kind} (fields {dict(fields)}): {error}") from None
+    return configs
 
 
 def summarize(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
@@ -452,7 +499,7 @@ def histories(results: dict[tuple[str, int], TrainResult]) -> pd.DataFrame:
     """All learning curves in one long table: optimum, seed, epoch, lr, split, metric, value."""
     frames = []
     for (kind, seed), result in results.items():
-        long = result.history.melt(id_vars=["epoch", "lr"], var_name="measure")
+        long = result.history.melt(id_vars=["epoch", "steps", "lr"], var_name="measure")
         long[["split", "metric"]] = long["measure"].str.split("_", n=1, expand=True)
         frames.append(long.drop(columns="measure").assign(optimum=kind, seed=seed))
     return pd.concat(frames, ignore_index=True)

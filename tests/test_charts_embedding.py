@@ -14,17 +14,16 @@ import pytest
 from scipy.stats import kendalltau
 
 from helpers import charts
-from helpers.embedding import (
+from helpers.artificial_tree import artificial_tree
+from helpers.comparison import (
     PUBLISHED_DEMAP,
-    artificial_tree,
     check_comparison,
     compare_embeddings,
     comparison_table,
     ordering_agreement,
     phate_neighbourhoods,
-    trajectory_continuity,
-    trajectory_ids,
 )
+from helpers.quality import trajectory_continuity, trajectory_ids
 
 # --- the artificial tree ---------------------------------------------------------------
 

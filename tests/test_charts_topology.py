@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from helpers import charts
+from helpers import topology_charts
 from helpers.topology import lower_star_persistence, merge_tree, total_persistence
 
 PATH_VALUES = [0.0, 2.0, 0.5, 3.0, 1.0, 2.5, 1.5]
@@ -27,7 +27,7 @@ def layer_data(chart, spec, index):
 def test_diagram_frame_puts_infinite_points_on_a_line_above_every_finite_value():
     h0 = np.array([[0.0, np.inf], [1.0, 3.0], [0.5, 2.0]])
     h1 = np.array([[1.5, 4.0], [2.0, np.inf]])
-    frame = charts.diagram_frame([h0, h1])
+    frame = topology_charts.diagram_frame([h0, h1])
     assert frame["dimension"].tolist() == ["H0", "H0", "H0", "H1", "H1"]
     infinity = frame.attrs["infinity"]
     assert infinity > 4.0  # above the largest finite death
@@ -42,11 +42,11 @@ def test_diagram_frame_puts_infinite_points_on_a_line_above_every_finite_value()
 
 def test_persistence_diagram_layers_and_marker():
     h0, h1 = lower_star_persistence(path_graph(7), PATH_VALUES)
-    chart = charts.persistence_diagram([h0, h1], "path")
+    chart = topology_charts.persistence_diagram([h0, h1], "path")
     spec = chart.to_dict()
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["line", "rule", "text", "point"]
-    infinity = charts.diagram_frame([h0, h1]).attrs["infinity"]
+    infinity = topology_charts.diagram_frame([h0, h1]).attrs["infinity"]
     # the dashed rule and the "∞" label sit on the infinity line
     rule_rows = layer_data(chart, spec, 1)
     assert rule_rows == [{"y": infinity, "label": "∞", "x": 0.0}]
@@ -63,15 +63,17 @@ def test_persistence_diagram_layers_and_marker():
     on_line = [p for p in points if p["infinite"]]
     assert len(on_line) == 1 and on_line[0]["y"] == infinity and on_line[0]["birth"] == 0.0
     # the subtitle carries the total persistence
-    assert f"H0: {total_persistence(h0):.3g}" in spec["title"]["subtitle"]
+    subtitle = spec["title"]["subtitle"]
+    assert subtitle[0] == "total persistence"
+    assert f"H0: {total_persistence(h0, essential='drop'):.3g}" in subtitle[1]
 
 
 def test_persistence_diagram_of_an_empty_h1_still_draws():
     h0 = np.array([[0.0, np.inf]])
-    spec = charts.persistence_diagram([h0, np.empty((0, 2))]).to_dict()
+    spec = topology_charts.persistence_diagram([h0, np.empty((0, 2))]).to_dict()
     assert len(spec["layer"]) == 4
     with pytest.raises(ValueError, match="NaN"):
-        charts.diagram_frame([np.array([[0.0, np.nan]])])
+        topology_charts.diagram_frame([np.array([[0.0, np.nan]])])
 
 
 def test_persistence_vs_test_loss_has_points_and_a_regression_line():
@@ -79,7 +81,7 @@ def test_persistence_vs_test_loss_has_points_and_a_regression_line():
                           "total_persistence_h0": [1.0, 2.0, 2.5, 1.2],
                           "weight_decay": [0.0, 5e-4, 5e-3, 0.0],
                           "augment": [True, False, True, False], "seed": [0, 0, 0, 1]})
-    spec = charts.persistence_vs_test_loss(table, tooltip=["seed"]).to_dict()
+    spec = topology_charts.persistence_vs_test_loss(table, tooltip=["seed"]).to_dict()
     points, line = spec["layer"]
     assert points["mark"]["type"] == "point" and line["mark"]["type"] == "line"
     assert points["encoding"]["x"]["field"] == "test_loss"
@@ -90,14 +92,14 @@ def test_persistence_vs_test_loss_has_points_and_a_regression_line():
     assert {t["field"] for t in points["encoding"]["tooltip"]} >= {"seed", "test_loss"}
     assert line["transform"] == [{"regression": "total_persistence_h0", "on": "test_loss"}]
     with pytest.raises(ValueError, match="columns"):
-        charts.persistence_vs_test_loss(table, y="total_persistence_h2")
+        topology_charts.persistence_vs_test_loss(table, y="total_persistence_h2")
     with pytest.raises(ValueError, match="positive"):
-        charts.persistence_vs_test_loss(table.assign(total_persistence_h0=0.0), log_y=True)
+        topology_charts.persistence_vs_test_loss(table.assign(total_persistence_h0=0.0), log_y=True)
 
 
 def test_merge_tree_layout_of_the_path():
     tree = merge_tree(path_graph(7), PATH_VALUES)
-    nodes, edges = charts.merge_tree_layout(tree)
+    nodes, edges = topology_charts.merge_tree_layout(tree)
     kinds = dict(zip(nodes["vertex"], nodes["kind"], strict=True))
     assert kinds == {0: "minimum", 2: "minimum", 4: "minimum", 6: "minimum",
                      1: "saddle", 5: "saddle", 3: "saddle"}
@@ -112,7 +114,7 @@ def test_merge_tree_layout_of_the_path():
 
 def test_merge_tree_chart_spec():
     tree = merge_tree(path_graph(7), np.asarray(PATH_VALUES) + 1.0)
-    spec = charts.merge_tree_chart(tree, log_scale=True).to_dict()
+    spec = topology_charts.merge_tree_chart(tree, log_scale=True).to_dict()
     lines, vertices = spec["layer"]
     assert lines["mark"]["type"] == "rule"
     assert {lines["encoding"][c]["field"] for c in ("x", "x2", "y", "y2")} == {
@@ -122,13 +124,13 @@ def test_merge_tree_chart_spec():
     assert vertices["encoding"]["shape"]["scale"]["domain"] == ["minimum", "saddle", "root"]
     assert [t["field"] for t in vertices["encoding"]["tooltip"]] == ["vertex", "value", "kind"]
     with pytest.raises(ValueError, match="positive"):
-        charts.merge_tree_chart(merge_tree(path_graph(7), PATH_VALUES), log_scale=True)
+        topology_charts.merge_tree_chart(merge_tree(path_graph(7), PATH_VALUES), log_scale=True)
 
 
 def test_a_root_where_nothing_merges_is_drawn_as_root():
     # Values rising along a path: one minimum, no saddle, the top vertex is the root.
     tree = merge_tree(path_graph(4), [0.0, 1.0, 2.0, 3.0])
-    nodes, edges = charts.merge_tree_layout(tree)
+    nodes, edges = topology_charts.merge_tree_layout(tree)
     assert sorted(zip(nodes["vertex"], nodes["kind"], strict=True)) == [(0, "minimum"),
                                                                        (3, "root")]
     assert edges[["child", "parent"]].values.tolist() == [[0, 3]]
@@ -138,7 +140,8 @@ def test_landscape_with_diagram_stacks_the_two():
     points = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 0.5], "kind": ["optimum",
                            "jump", "retrain"], "seed": [-1, 0, 0], "step_size": [0.0, 1.0, 1.0],
                            "epoch": [-1, 0, 1], "train_loss": [0.1, 2.0, 1.0]})
-    spec = charts.landscape_with_diagram(points, [np.array([[0.1, np.inf]])], "t").to_dict()
+    diagram = [np.array([[0.1, np.inf]])]
+    spec = topology_charts.landscape_with_diagram(points, diagram, "t").to_dict()
     assert len(spec["vconcat"]) == 2
     assert [layer["mark"]["type"] for layer in spec["vconcat"][1]["layer"]] == [
         "line", "rule", "text", "point"]

@@ -7,15 +7,9 @@ import sys
 
 import pytest
 
-from helpers.config import (
-    PAPER_GRID,
-    TrainConfig,
-    field_names,
-    optimum_config,
-    paper_grid,
-    preset,
-    stable_hash,
-)
+from helpers.cache import stable_hash
+from helpers.config import TrainConfig, field_names
+from helpers.presets import PAPER_GRID, optimum_config, paper_grid, preset
 
 BAD_VALUES = [
     ("dataset", "imagenet"), ("dataset", None),

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from helpers.directions import evaluate_along, evaluate_points, random_direction, random_directions
-from helpers.parameters import (
+from helpers.flat_parameters import (
     bias_or_batchnorm_mask,
     flatten_parameters,
     is_bias_or_batchnorm,

@@ -18,18 +18,10 @@ from scipy.stats import spearmanr
 from sklearn.decomposition import PCA
 from sklearn.metrics.pairwise import cosine_distances as sk_cosine_distances
 
-from helpers.embedding import (
-    LINEAR_METHODS,
-    METHODS,
-    Embedding,
-    compare_embeddings,
-    cosine_distances,
-    demap,
-    embed,
-    geodesic_distances,
-    pairwise_distances,
-    trajectory_continuity,
-)
+from helpers.comparison import compare_embeddings
+from helpers.distances import cosine_distances, pairwise_distances
+from helpers.embedding import LINEAR_METHODS, METHODS, Embedding, embed
+from helpers.quality import demap, geodesic_distances, trajectory_continuity
 
 # --- data of known shape --------------------------------------------------------------
 

@@ -8,11 +8,11 @@ import pytest
 import torch
 from torch import fx, nn
 
+from helpers.flat_parameters import parameter_count
 from helpers.models import (
     ResNet,
     WideResNet,
     build_model,
-    count_parameters,
     resnet20,
     resnet56,
     resnet_parameter_count,
@@ -53,7 +53,7 @@ def test_output_shape(shape, family, depth, widen_factor, residual):
 ])
 def test_wrn_parameters_match_formula(depth, widen_factor, in_channels, num_classes):
     model = WideResNet(depth, widen_factor, in_channels=in_channels, num_classes=num_classes)
-    assert count_parameters(model) == wrn_parameter_count(depth, widen_factor, in_channels,
+    assert parameter_count(model) == wrn_parameter_count(depth, widen_factor, in_channels,
                                                           num_classes)
 
 
@@ -62,19 +62,19 @@ def test_wrn_parameters_match_formula(depth, widen_factor, in_channels, num_clas
 @pytest.mark.parametrize("in_channels, num_classes", [(1, 10), (3, 10), (3, 100)])
 def test_resnet_parameters_match_formula(depth, residual, in_channels, num_classes):
     model = ResNet(depth, in_channels=in_channels, num_classes=num_classes, residual=residual)
-    assert count_parameters(model) == resnet_parameter_count(depth, in_channels, num_classes,
+    assert parameter_count(model) == resnet_parameter_count(depth, in_channels, num_classes,
                                                              residual)
 
 
 def test_reference_parameter_counts():
     # Measured elsewhere on 1-channel 10-class 8x8 inputs (rounded to thousands except WRN-10-1).
-    assert count_parameters(WideResNet(10, 1, in_channels=1)) == 77_562
+    assert parameter_count(WideResNet(10, 1, in_channels=1)) == 77_562
     for (depth, k), thousands in {(16, 1): 175, (10, 2): 303, (16, 2): 691}.items():
-        assert round(count_parameters(WideResNet(depth, k, in_channels=1)) / 1000) == thousands
+        assert round(parameter_count(WideResNet(depth, k, in_channels=1)) / 1000) == thousands
     # Hand count of ResNet-20 with option-B shortcuts: without shortcut parameters it is
     # the well-known 0.27M of option A.
-    assert count_parameters(resnet20()) == 272_474
-    assert count_parameters(resnet20(residual=False)) == 269_722
+    assert parameter_count(resnet20()) == 272_474
+    assert parameter_count(resnet20(residual=False)) == 269_722
 
 
 def test_depth_counts_weight_layers():
@@ -204,17 +204,17 @@ def test_dropout_acts_only_in_training():
 
 def test_convenience_constructors():
     assert len(resnet56().layer2) == 9
-    assert count_parameters(resnet56(in_channels=1, num_classes=5)) == resnet_parameter_count(
+    assert parameter_count(resnet56(in_channels=1, num_classes=5)) == resnet_parameter_count(
         56, 1, 5)
     assert isinstance(build_model("resnet", 32, 1, 3, 10), ResNet)
     assert isinstance(build_model("wrn", 16, 2, 3, 10), WideResNet)
 
 
-def test_count_parameters_skips_frozen():
+def test_trainable_parameter_count_skips_frozen():
     model = resnet20()
-    total = count_parameters(model)
+    total = parameter_count(model)
     model.fc.weight.requires_grad_(False)
-    assert count_parameters(model) == total - 64 * 10
+    assert parameter_count(model, trainable_only=True) == total - 64 * 10
 
 
 @pytest.mark.parametrize("call, name", [
@@ -238,7 +238,7 @@ def test_count_parameters_skips_frozen():
     (lambda: resnet20(in_channels=0), "in_channels"),
     (lambda: wrn_parameter_count(12, 1, 1, 10), "depth"),
     (lambda: resnet_parameter_count(20, 3, 10, residual=None), "residual"),
-    (lambda: count_parameters("resnet20"), "model"),
+    (lambda: parameter_count("resnet20"), "model"),
 ])
 def test_bad_arguments_are_refused_by_name(call, name):
     with pytest.raises(ValueError, match=name):

@@ -10,19 +10,14 @@ import numpy as np
 import pytest
 import torch
 
+import helpers.sample_table as sample_table
 import helpers.sampling as sampling
 from helpers.cache import ArtifactCache
 from helpers.config import TrainConfig
 from helpers.directions import random_direction
-from helpers.parameters import flatten_parameters, load_flat_parameters
-from helpers.sampling import (
-    COLUMNS,
-    grid_sample,
-    grid_shape,
-    jump_and_retrain,
-    naive_sample,
-    retrain_config,
-)
+from helpers.flat_parameters import flatten_parameters, load_flat_parameters
+from helpers.sample_table import COLUMNS, METRICS
+from helpers.sampling import grid_sample, grid_shape, jump_and_retrain, naive_sample, retrain_config
 from helpers.train import evaluate, fit, load_training_data, train
 
 CONFIG = TrainConfig(train_size=60, epochs=3, batch_size=32)
@@ -91,7 +86,7 @@ def test_jump_and_retrain_table_layout(reference, optimum):
                 for seed in (0, 1) for step in (0.5, 1.0) for epoch in (0, 1, 2)]
     assert list(zip(runs["seed"], runs["step_size"], runs["epoch"], strict=True)) == expected
     assert (runs["kind"] == np.where(runs["epoch"] == 0, "jump", "retrain")).all()
-    assert not table["diverged"].any() and np.isfinite(table[list(sampling.METRICS)]).all().all()
+    assert not table["diverged"].any() and np.isfinite(table[list(METRICS)]).all().all()
     assert reference.runs["diverged_epoch"].tolist() == [-1] * 4
     assert reference.runs["epochs_kept"].tolist() == [3] * 4
     assert reference.seconds > 0
@@ -188,7 +183,7 @@ def test_diverging_retrain_is_recorded_not_raised(optimum, tmp_path):
     kept = samples.table.iloc[1:]
     assert kept["epoch"].tolist() == list(range(run["diverged_epoch"]))
     assert kept["diverged"].all() and not samples.table.loc[0, "diverged"]
-    assert np.isfinite(kept[list(sampling.METRICS)]).all().all()
+    assert np.isfinite(kept[list(METRICS)]).all().all()
     assert samples.parameters.shape[0] == len(samples.table)
     assert np.isfinite(samples.parameters).all()
 
@@ -204,15 +199,19 @@ def test_jump_that_is_already_non_finite_is_recorded(reference, optimum, tmp_pat
     # The healthy retrain is untouched by its diverged neighbour.
     same = reference.table.index[(reference.table["seed"] == 0)
                                  & (reference.table["step_size"] == 0.5)]
-    np.testing.assert_array_equal(samples.table.iloc[1:][list(sampling.METRICS)].to_numpy(),
-                                  reference.table.loc[same, list(sampling.METRICS)].to_numpy())
+    np.testing.assert_array_equal(samples.table.iloc[1:][list(METRICS)].to_numpy(),
+                                  reference.table.loc[same, list(METRICS)].to_numpy())
     np.testing.assert_array_equal(samples.parameters[1:], reference.parameters[same])
 
 
-def test_retrain_settings_apply_on_top_of_the_optimum(optimum):
+def test_retraining_keeps_the_optimums_own_optimizer(optimum):
+    """Seed 000 §3.1: retrain "with the original optimizer", at a small constant rate."""
     config = retrain_config(optimum, seed=3, epochs=7)
-    assert (config.lr, config.momentum, config.weight_decay, config.milestones) == (
-        0.001, 0.9, 1e-4, ())
+    own = optimum.config
+    assert (config.lr, config.milestones) == (0.001, ())
+    assert (config.optimizer, config.momentum, config.weight_decay, config.batch_size,
+            config.augment) == (own.optimizer, own.momentum, own.weight_decay,
+                                own.batch_size, own.augment)
     assert (config.epochs, config.seed) == (7, 3)
     assert (config.optimizer, config.batch_size, config.train_size) == (
         optimum.config.optimizer, optimum.config.batch_size, optimum.config.train_size)
@@ -342,7 +341,7 @@ def test_naive_sample_matches_jump_points(reference, optimum, tmp_path):
     assert list(zip(naive["seed"], naive["step_size"], strict=True)) == [
         (0, 0.5), (0, 1.0), (1, 0.5), (1, 1.0)]
     jumps = reference.table[reference.table["kind"] == "jump"]
-    for metric in sampling.METRICS:
+    for metric in METRICS:
         np.testing.assert_allclose(naive[metric], jumps[metric], rtol=1e-5)
 
 
@@ -390,7 +389,7 @@ def test_naive_parameters_pair_with_rows(optimum, dataset, tmp_path) -> None:
 
 
 def test_retraining_summary_measures_distances_from_the_matrix(reference) -> None:
-    summary = sampling.retraining_summary(reference)
+    summary = sample_table.retraining_summary(reference)
     assert len(summary) == len(SMALL["seeds"]) * len(SMALL["step_sizes"])
     theta = np.asarray(reference.parameters[0], dtype=np.float64)
     for _, row in summary.iterrows():
@@ -417,13 +416,13 @@ def test_star_score_separates_arms_from_mixed_seeds() -> None:
     table = pd.DataFrame({"kind": ["optimum"] + ["retrain"] * len(seeds),
                           "seed": np.r_[-1, seeds], "step_size": np.r_[0.0, steps]})
     coordinates = np.r_[[[0.0, 0.0]], arms]
-    assert sampling.star_score(table, coordinates) == 1.0
+    assert sample_table.star_score(table, coordinates) == 1.0
     # Blobs placed at random: the nearest other retrain is rarely of the same seed.
     centres = np.repeat(rng.normal(0, 3, (16, 2)), 10, axis=0)
     scattered = np.r_[[[0.0, 0.0]], centres + rng.normal(0, 0.01, centres.shape)]
-    assert sampling.star_score(table, scattered) < 0.5
+    assert sample_table.star_score(table, scattered) < 0.5
     with pytest.raises(ValueError, match="coordinates"):
-        sampling.star_score(table, coordinates[:5])
+        sample_table.star_score(table, coordinates[:5])
 
 
 @pytest.mark.parametrize(("n", "expected"), [(337, 336), (27, 27), (641, 640), (9, 8)])
@@ -438,3 +437,61 @@ def test_check_jump_and_retrain_fails_before_any_work() -> None:
     with pytest.raises(ValueError, match="epochs"):
         sampling.check_jump_and_retrain(epochs=0)
     assert sampling.check_jump_and_retrain()["step_sizes"] == (0.25, 0.5, 0.75, 1.0)
+
+
+# --- every stored sample can be re-evaluated -------------------------------------------
+
+
+def _reevaluated(optimum, samples, rows):
+    from helpers.sample_table import sample_model
+
+    data = load_training_data(optimum.config)
+    for row in rows:
+        model = sample_model(optimum, samples, row)
+        train_loss, _, _ = evaluate(model, data.train_x, data.train_y)
+        test_loss, _, _ = evaluate(model, data.test_x, data.test_y)
+        yield row, train_loss, test_loss
+
+
+@pytest.mark.parametrize("sampler", ["jump_retrain", "grid", "naive"])
+def test_every_stored_sample_reproduces_its_recorded_losses(optimum, sampler):
+    if sampler == "jump_retrain":
+        samples = jump_and_retrain(optimum, seeds=[0, 1], step_sizes=[0.5], epochs=3,
+                                   retrain={"lr": 0.05}, progress=False)
+    elif sampler == "grid":
+        samples = grid_sample(optimum, n_points=8, extent=0.5, record_parameters=True)
+    else:
+        samples = naive_sample(optimum, n_points=4, step_sizes=[0.25, 0.5],
+                               record_parameters=True)
+    assert samples.buffers.shape == (len(samples), samples.buffers.shape[1])
+    assert samples.buffers.shape[1] > 0  # the WRN has BatchNorm
+    n = len(samples)
+    for row, train_loss, test_loss in _reevaluated(optimum, samples, [0, 1, n // 2, n - 1]):
+        recorded = samples.table.iloc[row]
+        assert train_loss == pytest.approx(recorded["train_loss"], rel=1e-5), row
+        assert test_loss == pytest.approx(recorded["test_loss"], rel=1e-5), row
+
+
+def test_without_the_recorded_running_statistics_the_losses_differ(optimum):
+    """The check above is not vacuous: the optimum's statistics give other losses."""
+    samples = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=3,
+                               retrain={"lr": 0.05}, progress=False)
+    model = optimum.model()
+    load_flat_parameters(model, samples.parameters[-1])
+    data = load_training_data(optimum.config)
+    loss, _, _ = evaluate(model, data.train_x, data.train_y)
+    assert loss != pytest.approx(samples.table["train_loss"].iloc[-1], rel=1e-5)
+
+
+def test_steps_per_sample_spaces_samples_by_optimizer_steps(optimum):
+    full_batch = optimum.config.replace(batch_size=optimum.config.train_size)
+    fake = type(optimum)(full_batch, optimum.history, optimum.state)
+    samples = jump_and_retrain(fake, seeds=[0], step_sizes=[0.5], epochs=2,
+                               steps_per_sample=3, progress=False)
+    run = samples.table[samples.table["kind"] != "optimum"]
+    assert run["epoch"].tolist() == [0, 3, 6]  # one step per epoch: 3 epochs per sample
+    assert run["steps"].tolist() == [0, 3, 6]
+    assert samples.runs[["epochs_per_sample", "steps_per_sample"]].values.tolist() == [[3, 3]]
+    plain = jump_and_retrain(optimum, seeds=[0], step_sizes=[0.5], epochs=2, progress=False)
+    steps = plain.runs["steps_per_sample"].iloc[0]
+    assert plain.table["steps"].tolist()[1:] == [0, steps, 2 * steps]

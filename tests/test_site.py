@@ -2,8 +2,10 @@
 
 A small site is built from the real ``_config.yml`` around Chapter 1 executed with tiny
 parameters, served on localhost and opened in headless Chromium. Every chart must be
-replaced by vega's live rendering (an element of class ``marks``), and the browser
-console must show no errors. A screenshot is saved under ``_build/screenshots/``.
+replaced by vega's live rendering (an element of class ``marks``), the browser
+console must show no errors, and in a 1280-px and a 1920-px window every chart must lie
+inside the page's main column (the content box of the theme's ``article.bd-article``).
+A screenshot is saved under ``_build/screenshots/``.
 
 With ``LOSS_LANDSCAPE_SITE`` pointing at a site built by ``make book`` (``.ci/run`` does
 this after the build), every chapter page of that site is checked the same way.
@@ -125,16 +127,14 @@ def test_chapter_01_draws_every_chart_without_console_errors(server, browser):
     browser.get(f"{server}/book/01-training.html")
     charts = browser.find_elements(By.CSS_SELECTOR, "div.vega-chart")
     assert len(charts) == 3
-
-    def all_drawn(driver) -> bool:
-        return driver.execute_script(
-            "return [...document.querySelectorAll('div.vega-chart')]"
-            ".every(d => d.classList.contains('vega-embed') && d.querySelector('.marks'))")
-
     _assert_every_chart_draws(browser, "01-training")
 
 
-def _assert_every_chart_draws(browser, page: str) -> None:
+def test_chapter_01_charts_fit_the_main_column(server, browser):
+    _assert_every_chart_fits(browser, f"{server}/book/01-training.html")
+
+
+def _wait_until_drawn(browser) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     def all_drawn(driver) -> bool:
@@ -143,11 +143,59 @@ def _assert_every_chart_draws(browser, page: str) -> None:
             ".every(d => d.classList.contains('vega-embed') && d.querySelector('.marks'))")
 
     WebDriverWait(browser, 60).until(all_drawn)
+
+
+def _assert_every_chart_draws(browser, page: str) -> None:
+    _wait_until_drawn(browser)
     screenshots = ROOT / "_build" / "screenshots"
     screenshots.mkdir(parents=True, exist_ok=True)
     browser.save_screenshot(str(screenshots / f"{page}.png"))
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert not errors, errors
+
+
+#: Browser window widths at which every chart must lie inside the main column.
+WINDOW_WIDTHS = (1280, 1920)
+
+# The main column is the content box of the theme's article; a chart's box is the union
+# of its element's and its drawing's (an SVG wider than its element overflows it).
+_BOXES = """
+const article = document.querySelector('article.bd-article');
+const a = article.getBoundingClientRect(), style = getComputedStyle(article);
+const column = {left: a.left + parseFloat(style.paddingLeft),
+                right: a.right - parseFloat(style.paddingRight), top: a.top, bottom: a.bottom};
+const charts = [...document.querySelectorAll('div.vega-chart')].map((element) => {
+  const boxes = [element, ...element.querySelectorAll(':scope > svg, :scope > canvas')]
+    .map((e) => e.getBoundingClientRect());
+  return {id: element.id, left: Math.min(...boxes.map((b) => b.left)),
+          right: Math.max(...boxes.map((b) => b.right)),
+          top: Math.min(...boxes.map((b) => b.top)),
+          bottom: Math.max(...boxes.map((b) => b.bottom))};
+});
+return {column, charts};
+"""
+
+
+def _assert_every_chart_fits(browser, url: str) -> None:
+    """At each window width, every drawn chart's box lies inside the main column's box."""
+    outside = []
+    for width in WINDOW_WIDTHS:
+        browser.set_window_size(width, 2400)
+        browser.get(url)
+        _wait_until_drawn(browser)
+        boxes = browser.execute_script(_BOXES)
+        column = boxes["column"]
+        assert column["right"] - column["left"] > 600, column  # the theme's column was found
+        for index, chart in enumerate(boxes["charts"]):
+            # Half a pixel for sub-pixel rounding of the layout.
+            if (chart["left"] < column["left"] - 0.5 or chart["right"] > column["right"] + 0.5
+                    or chart["top"] < column["top"] - 0.5
+                    or chart["bottom"] > column["bottom"] + 0.5):
+                outside.append(f"window {width} px: chart {index} ({chart['id']}) spans "
+                               f"x {chart['left']:.0f}-{chart['right']:.0f}, the column "
+                               f"{column['left']:.0f}-{column['right']:.0f}")
+    browser.set_window_size(WINDOW_WIDTHS[0], 2400)
+    assert not outside, "\n".join(outside)
 
 
 @pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
@@ -158,3 +206,9 @@ def test_every_chapter_of_the_built_site_draws(page, built_server, browser):
     browser.get(f"{built_server}/book/{page}.html")
     assert browser.find_elements(By.CSS_SELECTOR, "div.vega-chart"), f"{page} has no chart"
     _assert_every_chart_draws(browser, page)
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_chart_of_the_built_site_fits_the_main_column(page, built_server, browser):
+    _assert_every_chart_fits(browser, f"{built_server}/book/{page}.html")

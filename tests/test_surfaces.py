@@ -22,8 +22,8 @@ from torch import nn
 from helpers import surface_charts, surface_report, surface_study
 from helpers.cache import ArtifactCache
 from helpers.directions import random_directions
+from helpers.flat_parameters import flatten_parameters, load_flat_parameters
 from helpers.hessian import HessianOperator, top_eigenvalues
-from helpers.parameters import flatten_parameters, load_flat_parameters
 from helpers.surface_charts import contour_segments, surface_heatmap, surface_panels
 from helpers.surfaces import (
     Surface,

@@ -17,16 +17,17 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components as scipy_components
 from scipy.spatial.distance import cdist
 
+from helpers.distances import potential_distances
+from helpers.graphs import connected_components, knn_graph
 from helpers.topology import (
+    DIAGRAM_METRICS,
+    EssentialPointsWarning,
     MergeTree,
     average_persistence,
-    connected_components,
     diagram_distance,
-    knn_graph,
     lower_star_persistence,
     merge_tree,
     persistence_image,
-    potential_distances,
     total_persistence,
 )
 
@@ -399,12 +400,62 @@ def test_potential_distances_are_euclidean_distances_between_rows():
 
 def test_total_and_average_persistence_by_hand():
     diagram = np.array([[0.0, 1.0], [1.0, 4.0], [2.0, 2.5], [0.0, np.inf]])
-    assert total_persistence(diagram) == 1.0 + 9.0 + 0.25
-    assert total_persistence(diagram, p=1) == 4.5
-    assert average_persistence(diagram) == 1.5
+    assert total_persistence(diagram, essential="drop") == 1.0 + 9.0 + 0.25
+    assert total_persistence(diagram, p=1, essential="drop") == 4.5
+    assert average_persistence(diagram, essential="drop") == 1.5
     assert total_persistence(np.empty((0, 2))) == 0.0 == average_persistence([])
-    assert total_persistence([[0.0, np.inf]]) == 0.0
-    assert total_persistence([[4.0, 1.0], [4.0, -np.inf]]) == 9.0  # split-tree orientation
+    assert total_persistence([[0.0, np.inf]], essential="drop") == 0.0
+    assert total_persistence([[4.0, 1.0], [4.0, -np.inf]], essential="drop") == 9.0  # split tree
+
+
+def test_each_treatment_of_infinite_points_by_hand():
+    # Finite lifetimes 1, 3, 0.5; infinite points born at 0 and 2 (two components).
+    diagram = np.array([[0.0, 1.0], [1.0, 4.0], [2.0, 2.5], [0.0, np.inf], [2.0, np.inf]])
+    # "cap" at 6: the infinite points live 6 and 4.
+    assert total_persistence(diagram, essential="cap", cap=6.0) == 1 + 9 + 0.25 + 36 + 16
+    assert total_persistence(diagram, p=1, essential="cap", cap=6.0) == 4.5 + 10
+    assert average_persistence(diagram, essential="cap", cap=6.0) == 14.5 / 5
+    # Capping at the largest birth of an infinite point is allowed; below it is not.
+    assert total_persistence(diagram, p=1, essential="cap", cap=2.0) == 4.5 + 2
+    with pytest.raises(ValueError, match="cap must not be below"):
+        total_persistence(diagram, essential="cap", cap=1.0)
+    # Split-tree orientation: a point dying at -inf is capped from below.
+    split = np.array([[4.0, 1.0], [4.0, -np.inf]])
+    assert total_persistence(split, p=1, essential="cap", cap=0.0) == 3.0 + 4.0
+    with pytest.raises(ValueError, match="cap must not be"):
+        total_persistence(split, essential="cap", cap=5.0)
+    # "raise" refuses infinite points and only them.
+    for summary in (total_persistence, average_persistence):
+        with pytest.raises(ValueError, match="no infinite points"):
+            summary(diagram, essential="raise")
+        assert summary(diagram[:3], essential="raise") == summary(diagram, essential="drop")
+
+
+def test_unchosen_treatment_warns_only_when_infinite_points_are_dropped():
+    diagram = np.array([[0.0, 1.0], [0.0, np.inf]])
+    with pytest.warns(EssentialPointsWarning, match="1 infinite point"):
+        assert total_persistence(diagram) == 1.0  # the default keeps dropping them
+    with pytest.warns(EssentialPointsWarning, match="average_persistence"):
+        assert average_persistence(diagram) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert total_persistence(diagram, essential="drop") == 1.0
+        assert total_persistence(diagram[:1]) == 1.0  # nothing to drop, nothing to say
+        assert merge_tree(graph_from_edges([(0, 1)], 2), [0.0, 1.0]).average_persistence == 0.0
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"essential": "keep"}, "essential must be one of"),
+    ({"essential": "cap"}, "cap must be given"),
+    ({"essential": "drop", "cap": 3.0}, "cap is only used"),
+    ({"essential": "cap", "cap": "high"}, "cap"),
+])
+def test_bad_treatment_arguments_are_named(kwargs, message):
+    for summary in (total_persistence, average_persistence):
+        with pytest.raises(ValueError, match=message):
+            summary([[0.0, 1.0]], **kwargs)
+    with pytest.raises(ValueError, match="finite births"):
+        total_persistence([[-np.inf, 1.0]], essential="drop")
 
 
 def test_persistence_image_puts_the_weighted_mass_of_each_point():
@@ -430,10 +481,36 @@ def test_diagram_distances_by_hand():
     assert diagram_distance(point, empty, "bottleneck") == pytest.approx(1.0)
     assert diagram_distance(point, empty) == pytest.approx(np.sqrt(2.0))
     with_infinite = np.array([[0.0, 2.0], [0.0, np.inf]])
-    assert diagram_distance(with_infinite, point) == 0.0
+    assert diagram_distance(with_infinite, point, essential="drop") == 0.0
     other = np.array([[0.0, 2.5]])
     assert diagram_distance(point, other, "bottleneck") == pytest.approx(0.5)
     assert diagram_distance(point, other) == pytest.approx(diagram_distance(other, point))
+
+
+def test_diagram_distance_treats_infinite_points_as_asked():
+    one, two = [[0.0, np.inf]], [[5.0, np.inf], [7.0, np.inf]]
+    # Different numbers of classes that never die: never "equal" unless asked to drop them.
+    for metric in DIAGRAM_METRICS:
+        assert diagram_distance(one, two, metric) == np.inf
+        assert diagram_distance(one, two, metric, essential="drop") == 0.0
+        with pytest.raises(ValueError, match="no infinite points"):
+            diagram_distance(one, two, metric, essential="raise")
+    # Equal numbers are matched by birth, cost |b - b'|, beside the finite matching.
+    a = np.array([[0.0, np.inf], [4.0, np.inf], [1.0, 3.0]])
+    b = np.array([[5.0, np.inf], [1.0, np.inf], [1.0, 3.5]])
+    finite_w = diagram_distance(a[2:], b[2:])
+    assert diagram_distance(a, b) == pytest.approx(finite_w + 1.0 + 1.0)  # 0↔1, 4↔5
+    assert diagram_distance(a, b, "bottleneck") == pytest.approx(1.0)  # max(0.5, 1, 1)
+    assert diagram_distance(a, b, essential="drop") == finite_w
+    # The order of birth is the optimal matching: brute force over both pairings.
+    births_a, births_b = [0.0, 4.0], [5.0, 1.0]
+    brute = min(abs(births_a[0] - x) + abs(births_a[1] - y)
+                for x, y in (births_b, births_b[::-1]))
+    assert diagram_distance(a[:2], b[:2]) == pytest.approx(brute)
+    # +inf and -inf points are matched separately.
+    assert diagram_distance([[0.0, np.inf]], [[0.0, -np.inf]]) == np.inf
+    with pytest.raises(ValueError, match="essential must be one of"):
+        diagram_distance(one, one, essential="cap")
 
 
 # ------------------------------------------------------------------- bad arguments

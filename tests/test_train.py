@@ -11,11 +11,11 @@ import torch
 import helpers.train as train_module
 from helpers.cache import ArtifactCache
 from helpers.config import TrainConfig
-from helpers.parameters import flatten_parameters
+from helpers.flat_parameters import flatten_parameters
 from helpers.train import (
-    build_model,
     fit,
     histories,
+    initial_model,
     learning_rate,
     load_training_data,
     optima_configs,
@@ -28,18 +28,18 @@ TINY = TrainConfig(train_size=40, epochs=2, batch_size=16)
 
 def test_same_config_and_seed_give_identical_history_and_weights():
     data = load_training_data(TINY)
-    first = fit(build_model(TINY, data), data, TINY.replace(augment=True), progress=False)
-    second = fit(build_model(TINY, data), data, TINY.replace(augment=True), progress=False)
+    first = fit(initial_model(TINY, data), data, TINY.replace(augment=True), progress=False)
+    second = fit(initial_model(TINY, data), data, TINY.replace(augment=True), progress=False)
     assert first.history.equals(second.history)
     for name in first.state:
         assert torch.equal(first.state[name], second.state[name])
-    third = fit(build_model(TINY, data), data, TINY.replace(augment=True, seed=1), progress=False)
+    third = fit(initial_model(TINY, data), data, TINY.replace(augment=True, seed=1), progress=False)
     assert not first.history.equals(third.history)
 
 
 def test_history_rows_and_recordings_line_up():
     data = load_training_data(TINY)
-    model = build_model(TINY, data)
+    model = initial_model(TINY, data)
     initial = flatten_parameters(model)
     result = fit(model, data, TINY, record_parameters=True, record_sample_losses=True,
                  progress=False)
@@ -58,7 +58,7 @@ def test_history_rows_and_recordings_line_up():
 
 def test_parameters_exclude_batchnorm_buffers():
     data = load_training_data(TINY)
-    model = build_model(TINY, data)
+    model = initial_model(TINY, data)
     n_parameters = sum(p.numel() for p in model.parameters())
     n_buffers = sum(b.numel() for b in model.buffers())
     assert n_buffers > 0 and flatten_parameters(model).size == n_parameters
@@ -67,7 +67,7 @@ def test_parameters_exclude_batchnorm_buffers():
 def test_learning_rate_schedule_is_applied():
     config = TINY.replace(epochs=4, milestones=(1, 3), lr=0.1, lr_factor=0.5)
     data = load_training_data(config)
-    result = fit(build_model(config, data), data, config, progress=False)
+    result = fit(initial_model(config, data), data, config, progress=False)
     np.testing.assert_allclose(result.history["lr"], [0.1, 0.1, 0.05, 0.05, 0.025])
     assert [learning_rate(config, e) for e in (1, 2, 4)] == [0.1, 0.05, 0.025]
 
@@ -75,7 +75,7 @@ def test_learning_rate_schedule_is_applied():
 def test_divergence_is_recorded_not_raised():
     config = TINY.replace(lr=1e6, optimizer="sgd", epochs=5)
     data = load_training_data(config)
-    result = fit(build_model(config, data), data, config, record_parameters=True, progress=False)
+    result = fit(initial_model(config, data), data, config, record_parameters=True, progress=False)
     assert result.diverged and 1 <= result.diverged_epoch <= 5
     assert len(result.history) == result.diverged_epoch  # epochs before the divergence
     assert len(result.parameters) == len(result.history)

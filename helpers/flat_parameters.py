@@ -8,6 +8,13 @@ left out, as in the public code of the jump-and-retrain paper (one row of
 parameters per epoch). Every flat vector in the book — recorded training
 trajectories, random directions, sampled points — uses this order, so a row of
 any of them can be loaded back with :func:`load_flat_parameters`.
+
+A network with BatchNorm is evaluated with its running statistics, which change
+during training but are not parameters. So that every stored sample can be
+re-evaluated from what is stored, samplers also keep the floating-point buffers
+(:func:`flatten_buffers`, :func:`load_flat_buffers`) in ``model.named_buffers()``
+order; integer buffers (``num_batches_tracked``) do not enter an evaluation and are
+left out.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from helpers.checks import check_bool
 
 
 def parameter_names(model: nn.Module) -> list[str]:
@@ -45,18 +54,21 @@ def parameter_names(model: nn.Module) -> list[str]:
     return [name for name, _ in model.named_parameters()]
 
 
-def parameter_count(model: nn.Module) -> int:
+def parameter_count(model: nn.Module, *, trainable_only: bool = False) -> int:
     """Length of the model's flat parameter vector (buffers excluded).
 
     Parameters
     ----------
     model : torch.nn.Module
         Any network.
+    trainable_only : bool, default False
+        Count only parameters with ``requires_grad``; the flat vector holds them all.
 
     Returns
     -------
     int
-        Sum of ``numel()`` over ``model.parameters()``.
+        Sum of ``numel()`` over ``model.parameters()``. BatchNorm running statistics
+        are buffers, not parameters, and are not counted.
 
     Examples
     --------
@@ -64,7 +76,8 @@ def parameter_count(model: nn.Module) -> int:
     12
     """
     _check_model(model)
-    return sum(p.numel() for p in model.parameters())
+    check_bool("trainable_only", trainable_only)
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def flatten_parameters(model: nn.Module) -> np.ndarray:
@@ -94,6 +107,67 @@ def flatten_parameters(model: nn.Module) -> np.ndarray:
     if not tensors:
         return np.zeros(0, dtype=np.float32)
     return torch.cat(tensors).numpy().copy()
+
+
+def _float_buffers(model: nn.Module) -> list[torch.Tensor]:
+    return [b for _, b in model.named_buffers() if b.is_floating_point()]
+
+
+def buffer_count(model: nn.Module) -> int:
+    """Length of the model's flat vector of floating-point buffers.
+
+    Examples
+    --------
+    >>> buffer_count(nn.Sequential(nn.Linear(3, 2), nn.BatchNorm1d(2)))  # mean and var
+    4
+    """
+    _check_model(model)
+    return sum(b.numel() for b in _float_buffers(model))
+
+
+def flatten_buffers(model: nn.Module) -> np.ndarray:
+    """The model's floating-point buffers (BatchNorm running statistics) as one vector.
+
+    Returns
+    -------
+    numpy.ndarray
+        1-D float32 array of length :func:`buffer_count` (empty for a model without
+        BatchNorm); a copy.
+
+    Examples
+    --------
+    >>> bn = nn.BatchNorm1d(2)
+    >>> flatten_buffers(bn)  # running mean, then running variance
+    array([0., 0., 1., 1.], dtype=float32)
+    """
+    _check_model(model)
+    tensors = [b.detach().reshape(-1).to("cpu", torch.float32) for b in _float_buffers(model)]
+    if not tensors:
+        return np.zeros(0, dtype=np.float32)
+    return torch.cat(tensors).numpy().copy()
+
+
+def load_flat_buffers(model: nn.Module, vector: Any) -> nn.Module:
+    """Write a vector of :func:`flatten_buffers` back into the model, in place.
+
+    Examples
+    --------
+    >>> bn = load_flat_buffers(nn.BatchNorm1d(2), [0.5, -0.5, 2.0, 3.0])
+    >>> bn.running_var.tolist()
+    [2.0, 3.0]
+    """
+    _check_model(model)
+    source = as_tensor("vector", vector)
+    expected = buffer_count(model)
+    if source.ndim != 1 or source.numel() != expected:
+        raise ValueError(f"vector must be 1-D with {expected} entries (the model's "
+                         f"floating-point buffers); got shape {tuple(source.shape)}")
+    start = 0
+    with torch.no_grad():
+        for b in _float_buffers(model):
+            b.copy_(source[start:start + b.numel()].reshape(b.shape).to(b.device, b.dtype))
+            start += b.numel()
+    return model
 
 
 def load_flat_parameters(model: nn.Module, vector: Any) -> nn.Module:
@@ -239,7 +313,7 @@ def bias_or_batchnorm_mask(model: nn.Module) -> np.ndarray:
 
 
 def _check_vector(model: nn.Module, vector: Any) -> torch.Tensor:
-    source = _as_tensor("vector", vector)
+    source = as_tensor("vector", vector)
     if source.ndim != 1:
         raise ValueError(f"vector must be 1-D; got shape {tuple(source.shape)}")
     expected = parameter_count(model)
@@ -249,8 +323,14 @@ def _check_vector(model: nn.Module, vector: Any) -> torch.Tensor:
     return source
 
 
-def _as_tensor(name: str, values: Any) -> torch.Tensor:
-    """A tensor view of numeric ``values`` (numpy, memmap, list or tensor)."""
+def as_tensor(name: str, values: Any) -> torch.Tensor:
+    """A tensor view of numeric ``values`` (numpy, memmap, list or tensor).
+
+    Examples
+    --------
+    >>> as_tensor("x", [1.0, 2.0]).dtype
+    torch.float64
+    """
     if isinstance(values, torch.Tensor):
         return values.detach()
     array = np.asarray(values)

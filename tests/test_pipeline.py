@@ -14,21 +14,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import embedding, sampling, topology, train
-from helpers.cache import ArtifactCache
+from helpers import distances, embedding, graphs, sampling, topology, train
+from helpers.cache import ArtifactCache, helper_modules
 from helpers.config import TrainConfig
-from helpers.features import (
-    DEPENDS_ON,
+from helpers.pipeline import (
     FeatureTask,
     compute_features,
-    correlation,
     feature_sweep,
     features_from_artifact,
     grid_tasks,
     landscape_features,
     monotone_paths,
-    preset_settings,
 )
+from helpers.presets import feature_settings
+from helpers.statistics import correlation
 
 TINY = TrainConfig(epochs=2, train_size=40, batch_size=20)
 SETTINGS = dict(seeds=(0, 1), step_sizes=(0.5, 1.0), epochs=2, knn=4, phate_knn=4,
@@ -66,8 +65,8 @@ def test_pipeline_equals_the_steps_run_by_hand(tiny_features, monkeypatch):
         warnings.simplefilter("ignore", UserWarning)
         embedded = embedding.embed(np.asarray(samples.parameters), "phate", metric="cosine",
                                    knn=4, n_landmark=None)
-        distances = topology.potential_distances(embedded.diagnostics["diffusion_potential"])
-        graph = topology.knn_graph(distances=distances, k=4)
+        potential = distances.potential_distances(embedded.diagnostics["diffusion_potential"])
+        graph = graphs.knn_graph(distances=potential, k=4)
     losses = samples.table["train_loss"].to_numpy()
     h0, h1 = topology.lower_star_persistence(graph, losses)
 
@@ -81,12 +80,12 @@ def test_pipeline_equals_the_steps_run_by_hand(tiny_features, monkeypatch):
     tree = topology.merge_tree(graph, losses)
     np.testing.assert_array_equal(features.tree.pairs, tree.pairs)
     summary = features.summary
-    assert summary["total_persistence_h0"] == topology.total_persistence(h0)
-    assert summary["total_persistence_h1"] == topology.total_persistence(h1)
+    assert summary["total_persistence_h0"] == topology.total_persistence(h0, essential="drop")
+    assert summary["total_persistence_h1"] == topology.total_persistence(h1, essential="drop")
     assert summary["average_persistence"] == tree.average_persistence
     assert summary["n_saddles"] == tree.n_saddles
     assert summary["test_loss"] == float(optimum.final["test_loss"])
-    assert summary["n_components"] == topology.connected_components(graph)
+    assert summary["n_components"] == graphs.connected_components(graph)
     # infinite H0 bars are counted, one per component, not dropped
     assert summary["n_h0_infinite"] == summary["n_components"]
 
@@ -144,10 +143,14 @@ def test_task_output_is_what_run_sweep_stores(tiny_features, monkeypatch):
     assert all(v.dtype != object for v in arrays.values())
 
 
-def test_depends_on_names_every_stage():
-    names = {module.__name__ for module in DEPENDS_ON}
-    assert {"helpers.train", "helpers.sampling", "helpers.embedding",
-            "helpers.topology"} <= names
+def test_the_sweep_key_covers_every_stage_and_no_chart():
+    import helpers.pipeline
+
+    covered = helper_modules(helpers.pipeline)
+    assert {"helpers.train", "helpers.sampling", "helpers.embedding", "helpers.distances",
+            "helpers.graphs", "helpers.topology", "helpers.directions"} <= covered
+    assert not covered & {"helpers.charts", "helpers.topology_charts", "helpers.render",
+                          "helpers.report", "helpers.statistics"}
 
 
 def test_settings_are_checked_when_the_task_is_made():
@@ -171,9 +174,10 @@ def test_settings_are_checked_when_the_task_is_made():
 
 def test_equal_settings_make_equal_tasks_and_keys():
     a = FeatureTask(TINY, retrain={"lr": 0.001})
-    b = FeatureTask(TINY, retrain={"lr": 0.001, "momentum": 0.9})  # the default, spelled out
+    b = FeatureTask(TINY, retrain={"lr": 0.001, "momentum": TINY.momentum})  # the optimum's own
     assert a == b and hash(a) == hash(b) and a.to_dict() == b.to_dict()
     assert FeatureTask(TINY, retrain={"lr": 0.01}) != a
+    assert FeatureTask(TINY, retrain={"momentum": 0.5}) != a  # an override is a new task
     assert a.replace(knn=5).to_dict()["knn"] == 5
 
 
@@ -183,12 +187,12 @@ def test_grid_tasks_and_preset_settings():
     assert [(t.config.weight_decay, t.config.augment) for t in tasks] == [
         (0.0, False), (0.0, True), (5e-3, False), (5e-3, True)]
     assert all(t.knn == 4 for t in tasks)
-    paper = preset_settings("paper")
+    paper = feature_settings("paper")
     assert paper["task"]["epochs"] == 40 and paper["task"]["retrain"] == {"lr": 0.001}
     assert len(grid_tasks(TrainConfig(), paper["grid"])) == 108
-    assert preset_settings("workshop", knn=7)["task"]["knn"] == 7
+    assert feature_settings("workshop", knn=7)["task"]["knn"] == 7
     with pytest.raises(ValueError, match="unknown setting"):
-        preset_settings("workshop", k=7)
+        feature_settings("workshop", k=7)
 
 
 def test_correlation_matches_scipy():

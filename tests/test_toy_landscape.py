@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from helpers.toy import ToyValley, toy_jump_and_retrain
+from helpers.toy_landscape import ToyValley, toy_jump_and_retrain
 
 
 def test_gradient_matches_finite_differences() -> None:

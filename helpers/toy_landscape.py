@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers._checks import check_float, check_int, check_sequence
+from helpers.checks import check_float, check_int, check_sequence
 
 
 class ToyValley:

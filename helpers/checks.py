@@ -10,6 +10,9 @@ import math
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 
 def check_choice(name: str, value: Any, choices: Collection[Any]) -> Any:
     """Return ``value`` if it is one of ``choices``, else raise ``ValueError``.
@@ -132,3 +135,77 @@ def _np_bool() -> type:
     import numpy as np
 
     return np.bool_
+
+
+def check_matrix(name: str, X: Any, *, min_rows: int) -> np.ndarray:
+    """A 2-D real array (a memmap stays a memmap: nothing is read here)."""
+    if hasattr(X, "detach"):  # a torch tensor
+        X = X.detach().cpu().numpy()
+    if not isinstance(X, np.ndarray):
+        X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (rows × columns); got {X.ndim} "
+                         f"dimension(s)")
+    if not np.issubdtype(X.dtype, np.number) or np.iscomplexobj(X):
+        raise ValueError(f"{name} must hold real numbers; got dtype {X.dtype}")
+    if X.shape[0] < min_rows or X.shape[1] < 1:
+        raise ValueError(f"{name} must have at least {min_rows} rows and 1 column; got "
+                         f"shape {X.shape}")
+    return X
+
+
+
+def check_names(name: str, values: Any,
+                 choices: Collection[str] | None = None) -> tuple[str, ...]:
+    """A non-empty sequence of distinct names, each among ``choices`` when given."""
+    among = f" among {', '.join(map(repr, choices))}" if choices is not None else ""
+    if isinstance(values, str):
+        values = (values,)
+    try:
+        values = tuple(values)
+    except TypeError:
+        raise ValueError(f"{name} must be a sequence of names{among}; got {values!r}") from None
+    if not values:
+        raise ValueError(f"{name} must be a non-empty sequence of names{among}")
+    for i, value in enumerate(values):
+        if choices is not None:
+            check_choice(f"{name}[{i}]", value, choices)
+        elif not isinstance(value, str):
+            raise ValueError(f"{name}[{i}] must be a name (a string); got {value!r}")
+    if len(set(values)) != len(values):
+        raise ValueError(f"{name} must not repeat names; got {values!r}")
+    return values
+
+
+
+def check_progress(progress: bool | None) -> None:
+    """Check a ``progress`` argument: ``None``, ``True`` or ``False``."""
+    if progress is not None:
+        check_bool("progress", progress)
+
+
+
+def progress_disabled(progress: bool | None) -> bool | None:
+    """tqdm's ``disable`` for a ``progress`` argument: ``None`` (the default) shows a bar
+    only on a terminal, ``True`` always, ``False`` never.
+
+    Examples
+    --------
+    >>> progress_disabled(None), progress_disabled(True), progress_disabled(False)
+    (None, False, True)
+    """
+    return None if progress is None else not progress
+
+
+def check_finite_matrix(name: str, array: Any) -> NDArray[np.float64]:
+    """A 2-D float64 copy of ``array``, refused unless every entry is finite."""
+    try:
+        matrix = np.asarray(array, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a 2-D array of numbers; got {type(array).__name__}") \
+            from error
+    if matrix.ndim != 2 or 0 in matrix.shape:
+        raise ValueError(f"{name} must be a non-empty 2-D array; got shape {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"{name} must contain only finite numbers")
+    return matrix

@@ -8,7 +8,7 @@ steps, each of which lives in its own module of this package:
 3. embed the sampled parameter vectors with cosine PHATE and keep its diffusion
    potential (:func:`helpers.embedding.embed`);
 4. join every sample to its ``k`` nearest neighbours in potential distance
-   (:func:`helpers.topology.potential_distances`, :func:`helpers.topology.knn_graph`);
+   (:func:`helpers.distances.potential_distances`, :func:`helpers.graphs.knn_graph`);
 5. filter that graph by the samples' loss and compute its persistence diagrams
    (:func:`helpers.topology.lower_star_persistence`) and merge tree
    (:func:`helpers.topology.merge_tree`);
@@ -50,58 +50,20 @@ import helpers.config
 import helpers.data
 import helpers.directions
 import helpers.embedding
+import helpers.flat_parameters
 import helpers.models
-import helpers.parameters
 import helpers.sampling
 import helpers.sweep
 import helpers.topology
 import helpers.train
-from helpers._checks import check_choice, check_int, check_sequence
 from helpers.cache import ArtifactCache, frame_arrays
+from helpers.checks import check_choice, check_float, check_int, check_sequence
 from helpers.config import TrainConfig
-
-__all__ = [
-    "DEPENDS_ON",
-    "FILTRATIONS",
-    "PRESET_SETTINGS",
-    "SUMMARY_FIELDS",
-    "FeatureTask",
-    "LandscapeFeatures",
-    "compute_features",
-    "correlation",
-    "feature_sweep",
-    "features_from_artifact",
-    "grid_tasks",
-    "landscape_features",
-    "monotone_paths",
-    "preset_settings",
-]
+from helpers.distances import METRICS
 
 #: Sample-table columns that can serve as the filtration (the value of each vertex).
 FILTRATIONS = ("train_loss", "test_loss")
-POTENTIAL_METRICS = ("euclidean", "cosine")
 
-#: The modules whose code decides a feature result, for :func:`helpers.sweep.run_sweep`'s
-#: cache key: editing any of them recomputes a sweep of :func:`landscape_features`.
-DEPENDS_ON = (helpers.config, helpers.data, helpers.models, helpers.parameters, helpers.train,
-              helpers.directions, helpers.sampling, helpers.embedding, helpers.topology)
-
-#: Jump-and-retrain and sweep settings of each preset. ``"paper"`` is Horoi et al. (2022):
-#: 4 directions × 4 steps × 40 retraining epochs at lr 0.001 (their public code), k = 20,
-#: over the 108 networks of :func:`helpers.config.paper_grid`. ``"workshop"`` fits the
-#: CPU budget of a chapter: 8 retraining paths of 10 epochs, at the optimum's initial
-#: learning rate 0.1 (at 5 SGD steps per epoch, lr 0.001 barely moves a network, and
-#: every path becomes a monotone chain of its own: see Chapter 4), over weight decay ×
-#: augmentation with one seed, trained for 50 epochs.
-PRESET_SETTINGS: dict[str, dict[str, Any]] = {
-    "workshop": {"seeds": (0, 1, 2, 3), "step_sizes": (0.5, 1.0), "epochs": 10,
-                 "retrain_lr": 0.1, "knn": 20, "train_epochs": 50,
-                 "grid": {"weight_decay": (0.0, 5e-4, 5e-3), "augment": (False, True),
-                          "seed": (0,)}},
-    "paper": {"seeds": (0, 1, 2, 3), "step_sizes": (0.25, 0.5, 0.75, 1.0), "epochs": 40,
-              "retrain_lr": 0.001, "knn": 20, "train_epochs": None,
-              "grid": dict(helpers.config.PAPER_GRID)},
-}
 
 #: Scalars of :attr:`LandscapeFeatures.summary` (and columns of a sweep's table).
 SUMMARY_FIELDS = (
@@ -109,7 +71,8 @@ SUMMARY_FIELDS = (
     "total_persistence_h0", "total_persistence_h1", "average_persistence",
     "n_saddles", "n_minima", "n_h0_finite", "n_h0_infinite", "n_h1_finite", "n_h1_infinite",
     "n_samples", "n_edges", "n_components", "knn_used", "phate_t", "phate_components",
-    "diverged_retrains", "seconds_training", "seconds_sampling", "seconds_embedding",
+    "diverged_retrains", "steps_per_sample", "seconds_training", "seconds_sampling",
+    "seconds_embedding",
     "seconds_topology",
 )
 
@@ -129,8 +92,12 @@ class FeatureTask:
     epochs : int, default 20
         Retraining epochs per jump (the paper's public code: 40).
     retrain : mapping, optional
-        Retraining settings over :data:`helpers.sampling.DEFAULT_RETRAIN`, e.g.
-        ``{"lr": 0.01}``; any of :data:`helpers.sampling.RETRAIN_FIELDS`.
+        Retraining settings over :data:`helpers.presets.DEFAULT_RETRAIN` (the optimum's
+        own optimizer at a constant rate of 0.001), e.g. ``{"lr": 0.01}``; any of
+        :data:`helpers.sampling.RETRAIN_FIELDS`.
+    steps_per_sample : int, optional
+        Optimizer steps between two recorded samples (``None``: one epoch, as the paper);
+        see :func:`helpers.sampling.jump_and_retrain`.
     normalization : {"filter", "layer", None}, default "filter"
         Normalization of the jump directions.
     phate_knn : int, default 15
@@ -169,6 +136,7 @@ class FeatureTask:
     step_sizes: tuple[float, ...] = (0.25, 0.5, 0.75, 1.0)
     epochs: int = 20
     retrain: Mapping[str, Any] | None = field(default=None, compare=False)
+    steps_per_sample: int | None = None
     normalization: str | None = "filter"
     phate_knn: int = 15
     knn: int = 20
@@ -188,6 +156,9 @@ class FeatureTask:
         set_(self, "step_sizes", check_sequence("step_sizes", self.step_sizes, minimum=0.0,
                                                 strict_minimum=True, unique=True))
         set_(self, "epochs", check_int("epochs", self.epochs, minimum=1))
+        if self.steps_per_sample is not None:
+            set_(self, "steps_per_sample", check_int("steps_per_sample", self.steps_per_sample,
+                                                     minimum=1))
         retrain = self.retrain if self.retrain is not None else {}
         if not isinstance(retrain, Mapping):
             raise ValueError(f"retrain must be a mapping of retraining settings or None; "
@@ -196,17 +167,22 @@ class FeatureTask:
         if refused:
             raise ValueError(f"retrain has field(s) {refused} that a retraining cannot "
                              f"change; accepted: {list(helpers.sampling.RETRAIN_FIELDS)}")
-        resolved = {**helpers.sampling.DEFAULT_RETRAIN, **retrain}
         try:  # the values, checked by the configuration they will become
-            self.config.replace(**resolved, epochs=self.epochs)
+            used = self.config.replace(**{**helpers.presets.DEFAULT_RETRAIN, **retrain},
+                                       epochs=self.epochs)
         except ValueError as error:
             raise ValueError(f"retrain: {error}") from None
+        # What retraining uses, as far as it differs from the optimum's own settings: a
+        # value spelled out equal to the optimum's makes the same task and cache key.
+        resolved = {k: getattr(used, k) for k in helpers.sampling.RETRAIN_FIELDS
+                    if k in helpers.presets.DEFAULT_RETRAIN
+                    or getattr(used, k) != getattr(self.config, k)}
         set_(self, "retrain", dict(resolved))
         set_(self, "retrain_items", tuple(sorted(
             (k, tuple(v) if isinstance(v, tuple | list) else v) for k, v in resolved.items())))
-        check_choice("normalization", self.normalization, helpers.sampling.NORMALIZATIONS)
+        check_choice("normalization", self.normalization, helpers.directions.NORMALIZATIONS)
         check_choice("filtration", self.filtration, FILTRATIONS)
-        check_choice("potential_metric", self.potential_metric, POTENTIAL_METRICS)
+        check_choice("potential_metric", self.potential_metric, METRICS)
         set_(self, "random_state", check_int("random_state", self.random_state, minimum=0))
         n = self.n_samples
         set_(self, "knn", check_int("knn", self.knn, minimum=1))
@@ -248,7 +224,8 @@ class FeatureTask:
         return {
             **self.config.to_dict(),
             "jr_seeds": list(self.seeds), "jr_step_sizes": list(self.step_sizes),
-            "jr_epochs": self.epochs, "jr_normalization": self.normalization,
+            "jr_epochs": self.epochs, "jr_steps_per_sample": self.steps_per_sample,
+            "jr_normalization": self.normalization,
             **{f"jr_retrain_{k}": list(v) if isinstance(v, tuple) else v
                for k, v in self.retrain_items},
             "phate_knn": self.phate_knn, "knn": self.knn, "filtration": self.filtration,
@@ -263,7 +240,7 @@ class LandscapeFeatures:
     Attributes
     ----------
     samples : pandas.DataFrame
-        The J&R sample table (:class:`helpers.sampling.Samples`), one row per vertex,
+        The J&R sample table (:class:`helpers.sample_table.Samples`), one row per vertex,
         with the PHATE coordinates ``x, y`` and the filtration ``value`` of each.
     graph : scipy.sparse.csr_matrix
         The kNN graph on potential distances; row ``i`` is sample ``i``.
@@ -326,7 +303,8 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
                          f"diverged in epoch {optimum.diverged_epoch}; no landscape to sample")
     samples = helpers.sampling.jump_and_retrain(
         optimum, task.seeds, task.step_sizes, task.epochs, retrain=task.retrain,
-        normalization=task.normalization, progress=progress)
+        steps_per_sample=task.steps_per_sample, normalization=task.normalization,
+        progress=progress)
     table = samples.table
     n = len(table)
 
@@ -340,9 +318,9 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
     potential = embedded.diagnostics["diffusion_potential"]
     if potential.shape[0] != n:  # pragma: no cover - guards the one-to-one pairing
         raise AssertionError(f"{potential.shape[0]} potential rows for {n} samples")
-    distances = helpers.topology.potential_distances(potential, metric=task.potential_metric)
+    distances = helpers.distances.potential_distances(potential, metric=task.potential_metric)
     knn = min(task.knn, n - 1)
-    graph = helpers.topology.knn_graph(distances=distances, k=knn)
+    graph = helpers.graphs.knn_graph(distances=distances, k=knn)
     # Row i of the table, of the parameters and of the potential is vertex i.
     values = table[task.filtration].to_numpy(dtype=np.float64)
     diagrams = helpers.topology.lower_star_persistence(graph, values, maxdim=1)
@@ -355,8 +333,9 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
         "train_loss": float(final["train_loss"]), "test_loss": float(final["test_loss"]),
         "train_accuracy": float(final["train_accuracy"]),
         "test_accuracy": float(final["test_accuracy"]),
-        "total_persistence_h0": helpers.topology.total_persistence(h0),
-        "total_persistence_h1": helpers.topology.total_persistence(h1),
+        # Finite points only: the essential H0 point would make the sum infinite.
+        "total_persistence_h0": helpers.topology.total_persistence(h0, essential="drop"),
+        "total_persistence_h1": helpers.topology.total_persistence(h1, essential="drop"),
         "average_persistence": tree.average_persistence,
         "n_saddles": tree.n_saddles, "n_minima": int(tree.minima.size),
         "n_h0_finite": int(np.isfinite(h0[:, 1]).sum()),
@@ -364,10 +343,11 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
         "n_h1_finite": int(np.isfinite(h1[:, 1]).sum()),
         "n_h1_infinite": int((~np.isfinite(h1[:, 1])).sum()),
         "n_samples": n, "n_edges": int(graph.nnz // 2),
-        "n_components": helpers.topology.connected_components(graph), "knn_used": knn,
+        "n_components": helpers.graphs.connected_components(graph), "knn_used": knn,
         "phate_t": int(embedded.diagnostics["t"]),
         "phate_components": int(embedded.diagnostics["n_connected_components"]),
         "diverged_retrains": int((samples.runs["diverged_epoch"] >= 0).sum()),
+        "steps_per_sample": int(samples.runs["steps_per_sample"].iloc[0]),
         "seconds_training": float(seconds_training),
         "seconds_sampling": float(samples.runs["seconds"][~samples.runs["from_cache"]].sum()),
         "seconds_embedding": float(seconds_embedding),
@@ -453,8 +433,9 @@ def feature_sweep(tasks: Sequence[FeatureTask], *, executor: Any = "local",
     """:func:`landscape_features` over many networks, cached (:func:`helpers.sweep.run_sweep`).
 
     The cache key of each result is the task's :meth:`FeatureTask.to_dict`, the task
-    function's name and the source of this module and of :data:`DEPENDS_ON`: editing
-    the training, sampling, embedding or topology code recomputes the sweep.
+    function's name and the code of this module and of every module it imports
+    (:func:`helpers.cache.code_version`): editing the training, sampling, embedding or
+    topology code recomputes the sweep; editing a docstring, a chart or a sentence does not.
 
     Parameters
     ----------
@@ -479,7 +460,7 @@ def feature_sweep(tasks: Sequence[FeatureTask], *, executor: Any = "local",
     if not tasks or not all(isinstance(t, FeatureTask) for t in tasks):
         raise ValueError("tasks must be a non-empty sequence of FeatureTask")
     return helpers.sweep.run_sweep(tasks, landscape_features, executor=executor,
-                                   n_workers=n_workers, cache=cache, depends_on=DEPENDS_ON,
+                                   n_workers=n_workers, cache=cache,
                                    progress=progress)
 
 
@@ -516,7 +497,7 @@ def grid_tasks(base: TrainConfig, grid: Mapping[str, Sequence[Any]],
     base : TrainConfig
         The fields the grid does not set.
     grid : mapping of field name to sequence of values
-        Expanded as :func:`helpers.config.paper_grid` does (Cartesian product, in order).
+        Expanded as :func:`helpers.presets.paper_grid` does (Cartesian product, in order).
     **settings
         :class:`FeatureTask` settings shared by every task (``seeds``, ``knn``, ...).
 
@@ -534,88 +515,8 @@ def grid_tasks(base: TrainConfig, grid: Mapping[str, Sequence[Any]],
     bad = [name for name, values in expanded.items() if not values]
     if bad:
         raise ValueError(f"grid values must be non-empty sequences; not so for {bad}")
-    configs = helpers.config.paper_grid(base, expanded)
+    configs = helpers.presets.paper_grid(base, expanded)
     return [FeatureTask(config, **settings) for config in configs]
-
-
-def correlation(x: Any, y: Any, confidence: float = 0.95) -> dict[str, float]:
-    """Pearson's r with its Fisher-z confidence interval, and Spearman's rho.
-
-    Parameters
-    ----------
-    x, y : array_like, shape (n,)
-        Paired finite values, ``n >= 4`` for an interval.
-    confidence : float, default 0.95
-
-    Returns
-    -------
-    dict
-        ``n``, ``pearson``, ``low``, ``high`` (the interval:
-        ``tanh(atanh(r) ± z / sqrt(n - 3))``), ``spearman``. NaN where undefined:
-        a constant variable, or ``n < 4`` for the interval.
-
-    Examples
-    --------
-    >>> result = correlation([1, 2, 3, 4, 5], [2, 1, 4, 3, 5])
-    >>> round(result["pearson"], 3), round(result["low"], 3), round(result["high"], 3)
-    (0.8, -0.28, 0.986)
-    """
-    from scipy import stats
-
-    a = np.asarray(x, dtype=np.float64).ravel()
-    b = np.asarray(y, dtype=np.float64).ravel()
-    if a.shape != b.shape:
-        raise ValueError(f"x and y must have the same length; got {a.size} and {b.size}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("x and y must be finite")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie in (0, 1); got {confidence!r}")
-    n = a.size
-    nan = float("nan")
-    if n < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
-        return {"n": n, "pearson": nan, "low": nan, "high": nan, "spearman": nan}
-    r = float(np.clip(np.corrcoef(a, b)[0, 1], -1.0, 1.0))
-    rho = float(stats.spearmanr(a, b).statistic)
-    if n < 4 or abs(r) == 1.0:
-        low = high = nan if n < 4 else r
-    else:
-        z = stats.norm.ppf(0.5 + confidence / 2) / np.sqrt(n - 3)
-        low, high = float(np.tanh(np.arctanh(r) - z)), float(np.tanh(np.arctanh(r) + z))
-    return {"n": n, "pearson": r, "low": low, "high": high, "spearman": rho}
-
-
-def preset_settings(preset_name: str = "workshop", **overrides: Any) -> dict[str, Any]:
-    """A preset's settings (:data:`PRESET_SETTINGS`) with the overrides that are not ``None``.
-
-    Parameters
-    ----------
-    preset_name : {"workshop", "paper"}
-    **overrides
-        ``seeds``, ``step_sizes``, ``epochs`` (retraining), ``retrain_lr``, ``knn``,
-        ``train_epochs``, ``grid``; ``None`` keeps the preset's value.
-
-    Returns
-    -------
-    dict
-        ``task``: keyword arguments of :class:`FeatureTask` (``seeds``, ``step_sizes``,
-        ``epochs``, ``retrain``, ``knn``); ``train_epochs`` (``None``: the training
-        preset's own) and ``grid``.
-
-    Examples
-    --------
-    >>> settings = preset_settings("workshop", retrain_lr=0.01, knn=None)
-    >>> settings["task"]["retrain"], settings["task"]["knn"], settings["train_epochs"]
-    ({'lr': 0.01}, 20, 50)
-    """
-    chosen = dict(PRESET_SETTINGS[check_choice("preset", preset_name, helpers.config.PRESETS)])
-    unknown = sorted(set(overrides) - set(chosen))
-    if unknown:
-        raise ValueError(f"unknown setting(s) {unknown}; accepted: {sorted(chosen)}")
-    chosen.update({k: v for k, v in overrides.items() if v is not None})
-    task = {"seeds": tuple(chosen["seeds"]), "step_sizes": tuple(chosen["step_sizes"]),
-            "epochs": chosen["epochs"], "retrain": {"lr": chosen["retrain_lr"]},
-            "knn": chosen["knn"]}
-    return {"task": task, "train_epochs": chosen["train_epochs"], "grid": dict(chosen["grid"])}
 
 
 def monotone_paths(table: pd.DataFrame, column: str = "train_loss") -> float:
@@ -646,3 +547,57 @@ def monotone_paths(table: pd.DataFrame, column: str = "train_loss") -> float:
     falling = [bool(np.all(np.diff(group[column].to_numpy()) <= 0))
                for _, group in paths.groupby(["seed", "step_size"])]
     return float(np.mean(falling)) if falling else float("nan")
+
+
+def retraining_rate_comparison(task: FeatureTask, features: LandscapeFeatures, lr: float, *,
+                               labels: tuple[str, str] = ("", ""),
+                               progress: bool | None = None) -> pd.DataFrame:
+    """The landscape of ``task`` retrained at another rate ``lr``, beside ``features``.
+
+    Runs :func:`compute_features` again with ``retrain={"lr": lr}`` (cached like any
+    run) and tabulates what the rate changes: the share of paths whose loss only falls
+    (:func:`monotone_paths`), the graph's components, the finite H0 points and the
+    total persistence of H0.
+
+    Parameters
+    ----------
+    task : FeatureTask
+        The task ``features`` was computed from.
+    features : LandscapeFeatures
+        Its result at the task's own rate.
+    lr : float
+        The other retraining rate, e.g. the paper's 0.001.
+    labels : (str, str), optional
+        Appended to the two columns' names, e.g. ``("(paper)", "(here)")``.
+    progress : bool, optional
+        Show progress bars; by default only on a terminal.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per rate, ``lr`` first (named ``"retrain lr <lr> <label>"``), one row
+        per measure.
+
+    Examples
+    --------
+    >>> from helpers.config import TrainConfig
+    >>> task = FeatureTask(TrainConfig(epochs=2, train_size=40), seeds=(0, 1),
+    ...                    step_sizes=(0.5,), epochs=2, knn=3, phate_knn=3)
+    >>> table = retraining_rate_comparison(task, compute_features(task, progress=False),
+    ...                                    0.001, progress=False)  # doctest: +SKIP
+    """
+    check_float("lr", lr, minimum=0.0, strict_minimum=True)
+    if not isinstance(task, FeatureTask) or not isinstance(features, LandscapeFeatures):
+        raise ValueError("task must be a FeatureTask and features its LandscapeFeatures")
+    other = compute_features(task.replace(retrain={**task.retrain, "lr": lr}),
+                             progress=progress)
+
+    def measures(result: LandscapeFeatures) -> dict[str, float]:
+        return {"paths whose loss only falls": monotone_paths(result.samples, task.filtration),
+                "graph components": result.summary["n_components"],
+                "finite H0 points": result.summary["n_h0_finite"],
+                "total persistence H0": result.summary["total_persistence_h0"]}
+
+    names = [f"retrain lr {rate:g} {label}".rstrip()
+             for rate, label in zip((lr, task.retrain["lr"]), labels, strict=True)]
+    return pd.DataFrame({names[0]: measures(other), names[1]: measures(features)})
