@@ -301,7 +301,7 @@ def slices_chart(slices: pd.DataFrame, *, color: str = "network", log_scale: boo
         Rows of :meth:`helpers.surfaces.Surface.slices` with ``kind`` and ``color``
         columns added (e.g. ``network``); an optional ``model`` column of the same
         shape holds a quadratic model drawn dashed (see
-        :func:`helpers.surfaces.quadratic_slices`).
+        :func:`helpers.surface_study.quadratic_slices`).
     """
     needed = {"kind", "direction", "t", "loss", color}
     missing = sorted(needed - set(slices.columns))
@@ -365,7 +365,7 @@ def estimates_chart(estimates: pd.DataFrame, *, width: int = 250,
 
 def tree_grid(trees: Mapping[str, Any], *, columns: int = 2, log_scale: bool = True,
               width: int = 225, height: int = 170) -> alt.VConcatChart:
-    """Merge trees (:func:`helpers.charts.merge_tree_chart`) in rows of ``columns``, one legend.
+    """Merge trees (:func:`helpers.topology_charts.merge_tree_chart`) in rows of ``columns``, one legend.
 
     Parameters
     ----------

@@ -15,7 +15,7 @@ Steps 1 and 2 are stored in the artifact cache (``data/cache/hessian-spectrum`` 
 weights, the settings they depend on and the source of the computing code.
 :class:`SurfaceSettings` holds every setting under Chapter 7's parameter names;
 :func:`analyze` runs many networks into one table; :func:`residual_comparison` and
-:func:`comparison_sentence` say whether Xie et al.'s residual-versus-plain finding
+:func:`helpers.surface_report.comparison_sentence` say whether Xie et al.'s residual-versus-plain finding
 holds.
 
 Examples
@@ -544,7 +544,7 @@ def quadratic_slices(analysis: SurfaceAnalysis) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        :meth:`Surface.slices` of the ``"hessian"`` surface with ``model`` added.
+        :meth:`helpers.surfaces.Surface.slices` of the ``"hessian"`` surface with ``model`` added.
     """
     if not isinstance(analysis, SurfaceAnalysis) or "hessian" not in analysis.surfaces:
         raise ValueError("analysis must be a SurfaceAnalysis with a 'hessian' surface")
