@@ -36,7 +36,8 @@ def dense_hessian(operator: HessianOperator, max_params: int = 5000) -> np.ndarr
     """The full ``P × P`` Hessian of a *small* model, by ``torch.autograd.functional.hessian``.
 
     An independent computation (forward-mode over reverse-mode through
-    ``torch.func.functional_call``, not :meth:`helpers.hessian.HessianOperator.matvec`) for checking the
+    ``torch.func.functional_call``, not :meth:`helpers.hessian.HessianOperator.matvec`) for
+    checking the
     products on tiny networks.
 
     Parameters

@@ -365,7 +365,8 @@ def estimates_chart(estimates: pd.DataFrame, *, width: int = 250,
 
 def tree_grid(trees: Mapping[str, Any], *, columns: int = 2, log_scale: bool = True,
               width: int = 225, height: int = 170) -> alt.VConcatChart:
-    """Merge trees (:func:`helpers.topology_charts.merge_tree_chart`) in rows of ``columns``, one legend.
+    """Merge trees (:func:`helpers.topology_charts.merge_tree_chart`) in rows of ``columns``,
+    one legend.
 
     Parameters
     ----------

@@ -15,7 +15,8 @@ Steps 1 and 2 are stored in the artifact cache (``data/cache/hessian-spectrum`` 
 weights, the settings they depend on and the source of the computing code.
 :class:`SurfaceSettings` holds every setting under Chapter 7's parameter names;
 :func:`analyze` runs many networks into one table; :func:`residual_comparison` and
-:func:`helpers.surface_report.comparison_sentence` say whether Xie et al.'s residual-versus-plain finding
+:func:`helpers.surface_report.comparison_sentence` say whether Xie et al.'s
+residual-versus-plain finding
 holds.
 
 Examples
