@@ -28,11 +28,10 @@ import altair as alt
 import pandas as pd
 
 from helpers.classifiers import CLASSIFIER_LABELS
+from helpers.render import PAGE_WIDTH
 
-__all__ = ["MAX_WIDTH", "accuracy_heatmap", "accuracy_heatmaps", "table_chart"]
+__all__ = ["accuracy_heatmap", "accuracy_heatmaps", "table_chart"]
 
-#: The page column's width in pixels: no chart of this module is wider.
-MAX_WIDTH = 680
 # Room left of and right of the cells: row names (cut at _LABELS_PX - 20 pixels) and the
 # colour legend; what is left is shared by the cells.
 _LABELS_PX, _LEGEND_PX = 190, 100
@@ -81,7 +80,7 @@ def accuracy_heatmap(per_classifier: pd.DataFrame, task: str, *,
     columns = list(dict.fromkeys(data["features"]))
     rows = [CLASSIFIER_LABELS.get(c, c) for c in
             sorted(dict.fromkeys(data["classifier"]), key=_classifier_order)]
-    cell = max(24, min(70, (MAX_WIDTH - _LABELS_PX - _LEGEND_PX) // len(columns)))
+    cell = max(24, min(70, (PAGE_WIDTH - _LABELS_PX - _LEGEND_PX) // len(columns)))
     low = chance if chance is not None else float(data["mean"].min())
     color = alt.Color("mean:Q", title="accuracy", legend=alt.Legend(format=".0%"),
                       scale=alt.Scale(scheme="blues", domain=[low, 1.0], clamp=True))
@@ -197,7 +196,7 @@ def table_chart(table: pd.DataFrame, *, paper: Mapping[str, Mapping[str, Any]] |
                         scale=alt.Scale(scheme="redblue", domainMid=0, reverse=True)),
         tooltip=tooltip)
     text = base.mark_text(fontSize=12).encode(text="text:N", tooltip=tooltip)
-    width = min(130 * len(columns), MAX_WIDTH - _LABELS_PX - _LEGEND_PX)
+    width = min(130 * len(columns), PAGE_WIDTH - _LABELS_PX - _LEGEND_PX)
     return alt.layer(rects, text).properties(width=width, height=28 * len(rows))
 
 

@@ -1,7 +1,8 @@
 """Charts of the learning-rate study (Chapter 6): curves with seed bands, persistence images.
 
 Every chart takes the tables of :class:`helpers.lr_study.StudyResult` and fits the
-page column (at most 680 px wide): grids wrap into rows instead of growing sideways.
+page column (at most :data:`helpers.render.PAGE_WIDTH` px wide): grids wrap into rows
+instead of growing sideways.
 Rates are coloured the same way everywhere (:func:`rate_color`), annealing epochs are
 dashed vertical rules, and a band spans the lowest to the highest seed.
 
@@ -26,9 +27,8 @@ import pandas as pd
 from scipy import sparse
 
 from helpers.checks import check_choice, check_int
+from helpers.render import PAGE_WIDTH
 
-#: Width of the page column, in pixels; no chart is wider.
-PAGE_WIDTH = 680
 _RATE_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#8c564b"]
 _VARIANT_TITLES = {"loss": "losses as measured", "shuffle": "shuffled over the vertices",
                    "rank": "ranks"}
@@ -151,7 +151,7 @@ def control_curves(table: pd.DataFrame, milestones: Sequence[int] = (), *,
                               & (data["set"] == which)], "total_persistence",
                          milestones=milestones, title=f"{tree}/{which}: {_VARIANT_TITLES[variant]}",
                          y_title="total persistence",
-                         width=_panel_width(len(variants)) - 25, height=120)
+                         width=_panel_width(len(variants)) - 30, height=120)
               for tree, which in keys for variant in variants]
     return _grid(panels, len(variants), "controls: total persistence per epoch")
 

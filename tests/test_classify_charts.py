@@ -12,7 +12,8 @@ import vl_convert
 
 from helpers.classifiers import CLASSIFIER_LABELS, CLASSIFIERS
 from helpers.classify import PAPER_TABLE, summarize
-from helpers.classify_charts import MAX_WIDTH, accuracy_heatmap, accuracy_heatmaps, table_chart
+from helpers.classify_charts import accuracy_heatmap, accuracy_heatmaps, table_chart
+from helpers.render import PAGE_WIDTH
 
 TASKS = ("generalization", "weight_decay", "augment")
 
@@ -39,8 +40,8 @@ def layer_rows(spec):
 def test_heatmaps_fit_the_page_column(n_sets):
     sets = [f"J&R retrain loss and accuracy values, set {i}" for i in range(n_sets)]
     per_classifier, table = summarize(fake_scores(sets))
-    assert rendered_width(accuracy_heatmaps(per_classifier)) <= MAX_WIDTH
-    assert rendered_width(table_chart(table.assign(chance=0.2))) <= MAX_WIDTH
+    assert rendered_width(accuracy_heatmaps(per_classifier)) <= PAGE_WIDTH
+    assert rendered_width(table_chart(table.assign(chance=0.2))) <= PAGE_WIDTH
 
 
 def test_heatmap_rows_columns_and_tooltip():
