@@ -151,7 +151,7 @@ def control_curves(table: pd.DataFrame, milestones: Sequence[int] = (), *,
                               & (data["set"] == which)], "total_persistence",
                          milestones=milestones, title=f"{tree}/{which}: {_VARIANT_TITLES[variant]}",
                          y_title="total persistence",
-                         width=_panel_width(len(variants)) - 30, height=120)
+                         width=_panel_width(len(variants)) - 45, height=120)
               for tree, which in keys for variant in variants]
     return _grid(panels, len(variants), "controls: total persistence per epoch")
 
