@@ -16,7 +16,8 @@ Dask):
    (the paper: 4 directions × 4 steps × 40 epochs = 640 each, the optimum excluded);
 4. persistence of the graph filtered by train loss and by test loss, summarized with
    essential bars dropped (``"drop"``) and closed at the largest filtration value
-   (``"max"``, the public code's convention: :func:`close_essential_bars`);
+   (``"max"``, the public code's convention: ``essential="cap"`` at the largest value in
+   :func:`helpers.topology.total_persistence`);
 5. a sharpness baseline from the same samples (:data:`SHARPNESS_NOTE`).
 
 A second read (a second chapter) loads every record from the cache and computes
@@ -88,42 +89,6 @@ SHARPNESS_NOTE = (
     "the naive sampler's many more directions (less noisy).")
 
 
-# ----------------------------------------------------------------- essential bars
-
-
-def close_essential_bars(diagram: ArrayLike, top: float) -> NDArray[np.float64]:
-    """The diagram with every essential bar (infinite death) closed at ``top``.
-
-    The public code of Horoi et al. lets the oldest component of each connected piece
-    of the graph die at the largest filtration value; passing the result to
-    :func:`helpers.topology.total_persistence` reproduces that convention, passing the
-    diagram unchanged drops those bars (the book's ``"drop"``).
-
-    Parameters
-    ----------
-    diagram : array_like, shape (m, 2)
-        Rows ``(birth, death)``.
-    top : float
-        The largest value of the filtration (e.g. the largest vertex value); must be at
-        least every finite birth and death.
-
-    Examples
-    --------
-    >>> close_essential_bars([[0.0, np.inf], [1.0, 3.0]], 4.0)
-    array([[0., 4.],
-           [1., 3.]])
-    """
-    points = np.asarray(diagram, dtype=np.float64).reshape(-1, 2)
-    if np.isnan(points).any():
-        raise ValueError("diagram must not contain NaN")
-    top = check_float("top", top)
-    finite = points[np.isfinite(points)]
-    if finite.size and top < finite.max():
-        raise ValueError(f"top must be at least the diagram's largest finite value "
-                         f"{finite.max()}; got {top}")
-    return np.where(np.isinf(points), top, points)
-
-
 def persistence_summary(graph: Any, values: ArrayLike) -> tuple[dict[str, float],
                                                                  list[NDArray[np.float64]]]:
     """Persistence of ``graph`` filtered by ``values``, summarized under both conventions.
@@ -150,12 +115,13 @@ def persistence_summary(graph: Any, values: ArrayLike) -> tuple[dict[str, float]
     top = float(values.max())
     summary: dict[str, float] = {}
     for essential in ESSENTIAL:
-        closed = [d if essential == "drop" else close_essential_bars(d, top) for d in diagrams]
-        for dim, diagram in enumerate(closed):
+        # "max": each essential bar dies at the largest filtration value (the public code).
+        how = {"essential": "drop"} if essential == "drop" else {"essential": "cap", "cap": top}
+        for dim, diagram in enumerate(diagrams):
             summary[f"total_persistence_h{dim}_{essential}"] = (
-                helpers.topology.total_persistence(diagram))
+                helpers.topology.total_persistence(diagram, **how))
         summary[f"average_persistence_{essential}"] = (
-            helpers.topology.average_persistence(closed[0]))
+            helpers.topology.average_persistence(diagrams[0], **how))
     summary["n_saddles"] = tree.n_saddles
     summary["n_minima"] = int(tree.minima.size)
     for dim, diagram in enumerate(diagrams):

@@ -25,7 +25,6 @@ from helpers.zoo import (
     METRICS,
     SAMPLERS,
     Zoo,
-    close_essential_bars,
     persistence_summary,
     sample_columns,
     zoo,
@@ -123,7 +122,9 @@ def test_essential_bars_on_a_path():
     assert summary["average_persistence_drop"] == 2.0
     assert summary["average_persistence_max"] == pytest.approx((2 + 2 + 4) / 3)
     assert (summary["n_h0_finite"], summary["n_h0_infinite"], summary["n_saddles"]) == (2, 1, 2)
-    np.testing.assert_array_equal(close_essential_bars(h0, 4.0), [[0, 4], [1, 3], [2, 4]])
+    # the same as closing the essential bar at 4 by hand
+    closed = np.where(np.isinf(h0), 4.0, h0)
+    assert topology.total_persistence(closed, essential="raise") == 24.0
 
 
 def test_essential_bars_on_a_disconnected_graph():
@@ -135,8 +136,8 @@ def test_essential_bars_on_a_disconnected_graph():
     assert summary["total_persistence_h0_drop"] == (5 - 2) ** 2
     # Each component's oldest bar dies at the global largest value 7.
     assert summary["total_persistence_h0_max"] == 9 + (7 - 0) ** 2 + (7 - 1) ** 2
-    # The same as topology's own total persistence of the closed diagram.
-    assert topology.total_persistence(close_essential_bars(h0, 7.0)) == 94.0
+    # The same as topology's own total persistence of the diagram closed by hand.
+    assert topology.total_persistence(np.where(np.isinf(h0), 7.0, h0), essential="raise") == 94.0
 
 
 def test_essential_h1_bar_of_an_unfilled_cycle_closes_at_the_top():
@@ -145,13 +146,6 @@ def test_essential_h1_bar_of_an_unfilled_cycle_closes_at_the_top():
     summary, (_, h1) = persistence_summary(graph, [0.0, 1.0, 2.0, 3.0])
     assert summary["n_h1_infinite"] == 1 and h1[0, 0] == 3.0
     assert summary["total_persistence_h1_drop"] == 0.0 == summary["total_persistence_h1_max"]
-
-
-def test_close_essential_bars_checks_its_arguments():
-    with pytest.raises(ValueError, match="top must be at least"):
-        close_essential_bars([[0.0, 5.0], [0.0, np.inf]], 4.0)
-    with pytest.raises(ValueError, match="NaN"):
-        close_essential_bars([[0.0, np.nan]], 4.0)
 
 
 # ---------------------------------------------------------------- a tiny zoo
