@@ -131,9 +131,8 @@ def embed(X: Any, method: str = "phate", metric: str = "cosine", n_components: i
 
     The non-linear methods (PHATE, t-SNE, UMAP) run on the ``n × n`` matrix of cosine
     or Euclidean distances between the rows, computed here in one pass over blocks of
-    columns (:func:`~helpers.distances.pairwise_distances`), so ``X`` may be a ``numpy.memmap`` of
-    millions
-    of columns that is never copied whole. PCA and the random plane are linear and are
+    columns (:func:`~helpers.distances.pairwise_distances`), so ``X`` may be a ``numpy.memmap``
+    of millions of columns that is never copied whole. PCA and the random plane are linear and are
     computed here, also block by block.
 
     Parameters

@@ -5,8 +5,8 @@
 - :func:`trajectory_continuity`: the fraction of consecutive points of a trajectory
   (e.g. retraining epochs) that stay neighbours in the embedding;
 - :func:`~helpers.comparison.compare_embeddings`: both, for every method and metric, in one table,
-  with
-  one pass over the data shared by all methods; :func:`~helpers.comparison.comparison_table` and
+  with one pass over the data shared by all methods;
+  :func:`~helpers.comparison.comparison_table` and
   :func:`~helpers.comparison.ordering_agreement` set such tables beside the published ordering.
 
 Examples
@@ -204,8 +204,7 @@ def trajectory_continuity(coordinates: Any, trajectory_ids: Any, order: Any, *, 
 
     Compute it on the high-dimensional data too (``metric="precomputed"`` with
     :func:`~helpers.distances.pairwise_distances`) for the score an ideal embedding could reach:
-    consecutive
-    epochs are not always neighbours in parameter space either.
+    consecutive epochs are not always neighbours in parameter space either.
 
     Parameters
     ----------

@@ -8,12 +8,12 @@ an *outcome* (a short label a table can hold, e.g. ``"reproduces"``), then write
 sentence for it:
 
 * :func:`~helpers.verdicts.correlation_outcome`, :func:`~helpers.verdicts.correlation_verdict` —
-  does a correlation (or
-  partial correlation) from :mod:`helpers.statistics` reproduce a paper's trend?
+  does a correlation (or partial correlation) from :mod:`helpers.statistics` reproduce a
+  paper's trend?
 * :func:`~helpers.verdicts.relation_outcome`, :func:`~helpers.verdicts.ordering_outcome`,
-  :func:`~helpers.verdicts.ordering_verdict` — does
-  the classifier table (:mod:`helpers.classify`) order the feature sets as Horoi et
-  al. (2022, Table 1) found: J&R > naive ≈ grid > randomized?
+  :func:`~helpers.verdicts.ordering_verdict` — does the classifier table
+  (:mod:`helpers.classify`) order the feature sets as Horoi et al. (2022, Table 1) found:
+  J&R > naive ≈ grid > randomized?
 
 Examples
 --------
