@@ -43,6 +43,9 @@ from helpers.checks import check_bool, check_choice, check_float, check_int
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "cifar100")
 
+#: The two parts of every dataset.
+SPLITS = ("train", "test")
+
 #: Held-out test images of ``digits`` (60 per class).
 DIGITS_TEST_SIZE = 600
 

@@ -112,6 +112,9 @@ class FeatureTask:
         ``||log P_i - log P_j||_2``); cosine PHATE embeds the cosine distance instead.
     random_state : int, default 0
         Seed of PHATE (its MDS; the diffusion potential does not depend on it).
+    record_every : int, default 1
+        The network's training evaluates every ``record_every``-th epoch
+        (:func:`helpers.train.train`); a population of networks needs only the last.
 
     Notes
     -----
@@ -143,6 +146,7 @@ class FeatureTask:
     filtration: str = "train_loss"
     potential_metric: str = "euclidean"
     random_state: int = 0
+    record_every: int = 1
     # The retraining settings in full (defaults filled in), as sorted pairs: frozen,
     # hashable, and what equality and the cache key use.
     retrain_items: tuple[tuple[str, Any], ...] = field(default=(), init=False, repr=False)
@@ -184,6 +188,7 @@ class FeatureTask:
         check_choice("filtration", self.filtration, FILTRATIONS)
         check_choice("potential_metric", self.potential_metric, METRICS)
         set_(self, "random_state", check_int("random_state", self.random_state, minimum=0))
+        set_(self, "record_every", check_int("record_every", self.record_every, minimum=1))
         n = self.n_samples
         set_(self, "knn", check_int("knn", self.knn, minimum=1))
         if self.knn > n - 1:
@@ -230,6 +235,7 @@ class FeatureTask:
                for k, v in self.retrain_items},
             "phate_knn": self.phate_knn, "knn": self.knn, "filtration": self.filtration,
             "potential_metric": self.potential_metric, "random_state": self.random_state,
+            "record_every": self.record_every,
         }
 
 
@@ -296,7 +302,8 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
     if not isinstance(task, FeatureTask):
         raise ValueError(f"task must be a FeatureTask; got {type(task).__name__}")
     started = time.perf_counter()
-    optimum = helpers.train.train(task.config, progress=progress, download=download)
+    optimum = helpers.train.train(task.config, record_every=task.record_every,
+                                  progress=progress, download=download)
     seconds_training = 0.0 if optimum.from_cache else time.perf_counter() - started
     if optimum.diverged:
         raise ValueError(f"the network of {task.config.label} (seed {task.config.seed}) "

@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from helpers.embedding import METHOD_LABELS
+from helpers.statistics import CorrelationResult
+from helpers.verdicts import correlation_outcome, correlation_verdict, format_p
 
 # --- Chapter 1 -----------------------------------------------------------------------
 
@@ -455,102 +458,223 @@ def retraining_rate(comparison: pd.DataFrame, *, paper_lr: float, lr: float,
         "retraining than the paper's, and many of them are small.")
 
 
-def persistence_trend(fit: Mapping[str, float], by_decay: pd.Series) -> str:
-    """Fig. 3B's verdict: total persistence against test loss, and by weight decay.
+def _result(row: Any) -> CorrelationResult:
+    """A :class:`CorrelationResult` back from a row of :func:`correlation_frame`."""
+    return CorrelationResult(**{f.name: row[f.name] for f in dataclasses.fields(CorrelationResult)})
 
-    ``fit`` is :func:`helpers.statistics.correlation`'s result; ``by_decay`` the mean
-    total persistence per weight decay (empty when weight decay was not varied).
+
+def _convention_label(filtration: str, essential: str) -> str:
+    mark = {("train_loss", "drop"): " (the book's)", ("test_loss", "max"): " (the paper's code)"}
+    bar = "dropped" if essential == "drop" else "closed at the largest value"
+    return (f"filtered by {filtration.replace('_', ' ')}, essential bar {bar}"
+            f"{mark.get((filtration, essential), '')}")
+
+
+def _rows(correlations: pd.DataFrame, summary: str, given: str = "") -> pd.DataFrame:
+    chosen = correlations[(correlations["summary"] == summary)
+                          & (correlations["given"] == given)]
+    if chosen.empty:
+        raise ValueError(f"correlations has no row for summary {summary!r} given {given!r}; "
+                         "pass helpers.zoo_statistics.persistence_correlations' table")
+    return chosen
+
+
+def zoo_persistence_verdicts(correlations: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """Fig. 3B's verdict under each convention, as a Markdown list.
+
+    ``correlations`` is :func:`helpers.zoo_statistics.persistence_correlations`' table;
+    each bullet is :func:`helpers.verdicts.correlation_verdict` of total persistence (H0)
+    against the test loss under one convention, then a line on whether the conventions
+    agree.
 
     Examples
     --------
-    >>> fit = {"pearson": 0.9, "low": 0.5, "high": 0.99, "spearman": 0.8, "n": 12}
-    >>> "**reproduces the paper's trend**" in persistence_trend(fit, pd.Series(dtype=float))
+    >>> from helpers.statistics import correlation_frame
+    >>> t = pd.DataFrame({"tp": range(12), "test_loss": range(12)})
+    >>> rows = correlation_frame(t, "test_loss", ["tp"], n_bootstrap=0).assign(
+    ...     summary="total_persistence_h0", filtration="train_loss", essential="drop")
+    >>> "**reproduces**" in zoo_persistence_verdicts(rows)
     True
     """
-    if np.isnan(fit["pearson"]):
-        verdict = ("The correlation is undefined here: total persistence (or the test loss) is "
-                   "the same for every network.")
-    else:
-        interval = (f"95 % confidence interval {fit['low']:.2f} to {fit['high']:.2f} "
-                    "(Fisher z)" if np.isfinite(fit["low"]) else
-                    "too few networks for an interval")
-        if fit["pearson"] > 0 and fit["low"] > 0:
-            trend = ("**reproduces the paper's trend**: higher total persistence goes with "
-                     "higher test loss")
-        elif fit["pearson"] > 0:
-            trend = ("points the same way as the paper's trend, but the interval includes 0: "
-                     f"{fit['n']} networks cannot tell it from no relation")
-        elif np.isfinite(fit["high"]) and fit["high"] < 0:
-            trend = ("**runs against the paper's trend**: here lower total persistence goes "
-                     "with higher test loss")
-        else:
-            trend = ("does **not** reproduce the paper's trend: it is negative, and the "
-                     "interval includes 0")
-        verdict = (f"Over {fit['n']} networks, Pearson's r between test loss and total "
-                   f"persistence is **{fit['pearson']:.2f}** ({interval}; Spearman's ρ "
-                   f"{fit['spearman']:.2f}). This {trend}.")
-    decay_text = ""
-    if len(by_decay) > 1:
-        order = by_decay.sort_values()
-        decay_text = (" Mean total persistence by weight decay: "
-                      + ", ".join(f"{w:g}: {v:.3g}" for w, v in by_decay.items())
-                      + f". The lowest is at weight decay {order.index[0]:g}, the highest at "
-                      f"{order.index[-1]:g}; the paper found the strongest weight decay lowest "
-                      "and no weight decay highest.")
-    return verdict + decay_text
+    rows = _rows(correlations, "total_persistence_h0")
+    lines, outcomes = [], {}
+    for row in rows.itertuples(index=False):
+        result = _result(row._asdict())
+        label = _convention_label(row.filtration, row.essential)
+        outcomes[label] = correlation_outcome(result, alpha=alpha)
+        lines.append(f"- **{label}:** " + correlation_verdict(
+            result, x_label="total persistence (H0)", y_label="test loss",
+            claim="the paper's positive trend", alpha=alpha))
+    if len(outcomes) > 1:
+        distinct = set(outcomes.values())
+        lines.append("" if len(distinct) == 1 else "")
+        lines[-1] = (f"The conventions agree: every one {next(iter(distinct))}."
+                     .replace("every one reproduces", "every one reproduces the trend")
+                     if len(distinct) == 1 else
+                     "The conventions **disagree**: "
+                     + "; ".join(f"{label}: {outcome}" for label, outcome in outcomes.items())
+                     + ". Which convention is used decides what this figure shows.")
+    return "\n".join(lines)
 
 
-def merge_tree_summary(tree: Any, optimum: str, saddle_fit: Mapping[str, float],
-                       average_fit: Mapping[str, float]) -> str:
-    """One merge tree's minima, saddles and average persistence, and their sweep correlations.
+def sharpness_verdicts(correlations: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """Does total persistence say more than sharpness? One bullet per convention.
+
+    Each bullet states the partial Spearman correlation of total persistence with the
+    test loss given the sharpness baseline (Freedman–Lane test), after the plain
+    correlation of sharpness itself.
+
+    Examples
+    --------
+    >>> from helpers.statistics import correlation_frame
+    >>> rng = np.random.default_rng(0)
+    >>> t = pd.DataFrame({"sharpness": rng.normal(size=15)})
+    >>> t["test_loss"] = t["sharpness"] + 0.1 * rng.normal(size=15)
+    >>> t["tp"] = t["sharpness"] + 0.1 * rng.normal(size=15)
+    >>> plain = correlation_frame(t, "test_loss", ["sharpness"], n_bootstrap=0).assign(
+    ...     summary="sharpness", filtration="", essential="")
+    >>> partial = correlation_frame(t, "test_loss", ["tp"], given="sharpness",
+    ...                             n_bootstrap=0).assign(
+    ...     summary="total_persistence_h0", filtration="train_loss", essential="drop")
+    >>> "**inconclusive**" in sharpness_verdicts(pd.concat([plain, partial]))
+    True
+    """
+    baseline = _result(_rows(correlations, "sharpness").iloc[0].to_dict())
+    lines = ["- **the sharpness baseline itself:** " + correlation_verdict(
+        baseline, x_label="sharpness", y_label="test loss",
+        claim="a link between sharpness and generalization", alpha=alpha)]
+    for row in _rows(correlations, "total_persistence_h0", "sharpness").itertuples(index=False):
+        lines.append(f"- **{_convention_label(row.filtration, row.essential)}:** "
+                     + correlation_verdict(
+                         _result(row._asdict()), x_label="total persistence (H0)",
+                         y_label="test loss", given_label="sharpness",
+                         claim="a positive link beyond sharpness", alpha=alpha))
+    return "\n".join(lines)
+
+
+def finite_points_reading(diagnostics: pd.DataFrame, *, aim: int = 5,
+                          steps_per_sample: int | None = None) -> str:
+    """How many finite H0 points the median network's diagram has, and why.
+
+    ``diagnostics`` is :func:`helpers.zoo_statistics.finite_points`' table.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"n_samples": [57, 57], "n_components": [1, 1],
+    ...                   "n_h0_finite_train": [1, 2], "n_minima_train": [2, 3],
+    ...                   "monotone_paths_train": [0.9, 0.8], "n_h0_finite_test": [6, 7],
+    ...                   "n_minima_test": [7, 8], "monotone_paths_test": [0.2, 0.1]})
+    >>> print(finite_points_reading(d, steps_per_sample=5))  # doctest: +NORMALIZE_WHITESPACE
+    The median network's H0 diagram has **1.5** finite points filtered by train loss and
+    **6.5** finite points filtered by test loss (the aim: at least 5). Filtered by train
+    loss it falls short: its graph of 57 vertices is connected (median 1 component), and 85 % of
+    the retraining paths (median) never rise in train loss from one sample to the next,
+    5 optimizer steps apart, so a path holds no local minimum but its end; finite points
+    come only from minima that merge (median 2.5 minima).
+    """
+    aim = int(aim)
+    medians = diagnostics.median(numeric_only=True)
+    parts = [f"**{medians[f'n_h0_finite_{s}']:.3g}** finite points filtered by {s} loss"
+             for s in ("train", "test")]
+    text = (f"The median network's H0 diagram has {parts[0]} and {parts[1]} "
+            f"(the aim: at least {aim}).")
+    short = [s for s in ("train", "test") if medians[f"n_h0_finite_{s}"] < aim]
+    if not short:
+        return text + " Both filtrations reach it."
+    spacing = (f", {steps_per_sample} optimizer steps apart," if steps_per_sample else "")
+    for split in short:
+        components = medians["n_components"]
+        graph = ("is connected" if components <= 1 else
+                 f"falls into {components:.3g} components")
+        text += (f" Filtered by {split} loss it falls short: its graph of "
+                 f"{medians['n_samples']:.0f} vertices {graph} (median "
+                 f"{components:.3g} component{'s' if components != 1 else ''}), and "
+                 f"{medians[f'monotone_paths_{split}']:.0%} of the retraining paths (median) "
+                 f"never rise in {split} loss from one sample to the next{spacing} so a "
+                 "path holds no local minimum but its end; finite points come only from minima "
+                 f"that merge (median {medians[f'n_minima_{split}']:.3g} minima).")
+    return text.replace("%", " %").replace(",,", ",")
+
+
+def merge_tree_summary(tree: Any, optimum: str, correlations: pd.DataFrame) -> str:
+    """One merge tree's minima, saddles and average persistence, and their zoo correlations.
 
     Examples
     --------
     >>> from types import SimpleNamespace
+    >>> from helpers.statistics import correlation_frame
     >>> tree = SimpleNamespace(values=np.zeros(5), minima=np.array([0, 4]), n_saddles=1,
     ...                        n_components=1, average_persistence=0.5)
-    >>> fit = {"pearson": 0.1, "n": 6}
-    >>> merge_tree_summary(tree, "good", fit, fit)[:59]
+    >>> t = pd.DataFrame({"s": [1, 3, 2, 5, 4, 6], "test_loss": range(6)})
+    >>> rows = correlation_frame(t, "test_loss", ["s"], n_bootstrap=0)
+    >>> rows = pd.concat([rows.assign(summary=s, filtration="train_loss", essential=e)
+    ...                   for s, e in (("n_saddles", ""), ("average_persistence", "drop"))])
+    >>> merge_tree_summary(tree, "good", rows)[:59]
     "Around the good optimum the graph's 5 samples have **2 loca"
     """
+    def rho(summary: str) -> str:
+        row = _rows(correlations, summary).iloc[0]
+        return f"ρ = {row['statistic']:.2f} ({format_p(row['p_value'])}, {row['n']} networks)"
+
     return (
         f"Around the {optimum} optimum the graph's {tree.values.size} samples have "
         f"**{tree.minima.size} local minima** and **{tree.n_saddles} saddles** "
         f"({tree.n_components} component{'s' if tree.n_components > 1 else ''}); the average "
         f"persistence of its finite H0 points is **{tree.average_persistence:.3g}**. Over the "
-        f"sweep, the correlation of test loss with the number of saddles is "
-        f"{saddle_fit['pearson']:.2f} and with average persistence {average_fit['pearson']:.2f} "
-        f"({saddle_fit['n']} networks). Xie et al. find, on 2-D loss surfaces "
-        "of ResNet-20, more saddles and lower average persistence without residual "
-        "connections, the worse-generalizing network."
+        f"zoo, filtered by train loss, the test loss correlates with the number of saddles "
+        f"with {rho('n_saddles')} and with the average persistence with "
+        f"{rho('average_persistence')}. Xie et al. find, on 2-D loss surfaces of ResNet-20, "
+        "more saddles and lower average persistence without residual connections, the "
+        "worse-generalizing network."
     )
 
 
-def persistence_reproduced(fit: Mapping[str, float], n_networks: int,
-                           samples_per_network: int) -> str:
-    """Whether the paper's relation between total persistence and test loss reproduces.
+def persistence_beside_paper(*, networks: str, sampling: str, panels: Mapping[str, Any],
+                             correlations: pd.DataFrame, by_decay: pd.DataFrame) -> pd.DataFrame:
+    """Chapter 4's results beside Horoi et al. (2022), one row per claim.
+
+    Parameters
+    ----------
+    networks, sampling : str
+        The zoo's networks and how each was sampled (J&R settings).
+    panels : mapping of optimum name to LandscapeFeatures
+        Fig. 3A's optima.
+    correlations : pandas.DataFrame
+        :func:`helpers.zoo_statistics.persistence_correlations`.
+    by_decay : pandas.DataFrame
+        Median total persistence per weight decay (rows) and convention (columns).
 
     Examples
     --------
-    >>> persistence_reproduced({"low": 0.2}, 12, 81)[:69]
-    "At this scale the paper's relation between total persistence and test"
+    >>> from helpers.statistics import correlation_frame
+    >>> t = pd.DataFrame({"tp": [1, 3, 2, 5, 4, 6], "test_loss": range(6)})
+    >>> rows = correlation_frame(t, "test_loss", ["tp"], n_bootstrap=0).assign(
+    ...     summary="total_persistence_h0", filtration="train_loss", essential="drop")
+    >>> table = persistence_beside_paper(networks="6 WRN-10-1", sampling="8 paths",
+    ...                                  panels={}, correlations=rows,
+    ...                                  by_decay=pd.DataFrame())
+    >>> table.loc["Fig. 3B, filtered by train loss, essential bar dropped (the book's)",
+    ...           "this run"][:8]
+    'ρ = 0.89'
     """
-    reproduced = bool(np.isfinite(fit["low"]) and fit["low"] > 0)
-    return (
-        ("At this scale the paper's relation between total persistence and test loss is "
-         "**reproduced**: the interval of the correlation excludes 0. "
-         if reproduced else
-         "At this scale the paper's relation between total persistence and test loss is "
-         "**not reproduced** with confidence: the interval of the correlation includes 0 or "
-         "lies below it. ")
-        + f"Reasons to expect differences: {n_networks} small networks on digits against 108 "
-        "Wide-ResNets on CIFAR-10, where test losses differ far more between networks; "
-        f"{samples_per_network} samples per network against 657; and a faster retraining "
-        "(see above), without which the diagrams here would be empty. The paper's Fig. 3 was "
-        "also computed with its public code, whose kNN graph joined each sample to its "
-        "*farthest* neighbours (see the list of mistakes above), so its diagrams describe a "
-        "different graph from the one its text defines, and from the one built here."
-    )
+    rows = {
+        "networks": ("108 WRNs (depth × width × batch × weight decay × augmentation), CIFAR-10",
+                     networks),
+        "J&R per network": ("4 directions × 4 steps × 40 epochs, retrain lr 0.001", sampling),
+        "Fig. 3A": ("poorly generalizing optima: more high-persistence points",
+                    "; ".join(f"{name}: TP(H0) {f.summary['total_persistence_h0']:.3g}, "
+                              f"test loss {f.summary['test_loss']:.3g}"
+                              for name, f in panels.items()) or "not drawn"),
+    }
+    for row in _rows(correlations, "total_persistence_h0").itertuples(index=False):
+        rows[f"Fig. 3B, {_convention_label(row.filtration, row.essential)}"] = (
+            "positive: high total persistence ↔ high test loss",
+            f"ρ = {row.statistic:.2f} [{row.low:.2f}, {row.high:.2f}], {format_p(row.p_value)}")
+    rows["weight decay (median TP per decay)"] = (
+        "1e-3 lowest total persistence, 0 highest",
+        "; ".join(f"{column}: " + ", ".join(f"{w:g} → {v:.3g}" for w, v in by_decay[column].items())
+                  for column in by_decay.columns) or "not varied")
+    return pd.DataFrame(rows, index=["paper (Horoi et al. 2022)", "this run"]).T
 
 
 # --- Chapter 3: the published ordering ---------------------------------------------------
@@ -577,46 +701,3 @@ def ordering_sentence(scores: pd.Series, reference: Mapping[str, float], common:
     if missing:
         text += f" ({', '.join(METHOD_LABELS.get(m, m) for m in missing)} not compared)"
     return text + "."
-
-
-def persistence_beside_paper(*, networks: str, sampling: str, panels: Mapping[str, Any],
-                             fit: Mapping[str, float], by_decay: pd.Series) -> pd.DataFrame:
-    """Chapter 4's results beside Horoi et al. (2022), one row per claim.
-
-    Parameters
-    ----------
-    networks, sampling : str
-        What this run trained and how it sampled (J&R settings).
-    panels : mapping of optimum name to LandscapeFeatures
-        Fig. 3A's optima.
-    fit : mapping
-        :func:`helpers.statistics.correlation` of test loss and total persistence.
-    by_decay : pandas.Series
-        Mean total persistence per weight decay (empty when not varied).
-
-    Examples
-    --------
-    >>> fit = {"pearson": float("nan")}
-    >>> table = persistence_beside_paper(networks="6 WRN-10-1", sampling="8 paths",
-    ...                                  panels={}, fit=fit, by_decay=pd.Series(dtype=float))
-    >>> table.loc["Fig. 3B: TP(H0) vs test loss", "this run"]
-    'undefined'
-    """
-    rows = {
-        "networks": ("108 WRNs (depth × width × batch × weight decay × augmentation), CIFAR-10",
-                     networks),
-        "J&R per network": ("4 directions × 4 steps × 40 epochs, retrain lr 0.001", sampling),
-        "Fig. 3A": ("poorly generalizing optima: more high-persistence points",
-                    "; ".join(f"{name}: TP(H0) {f.summary['total_persistence_h0']:.3g}, "
-                              f"test loss {f.summary['test_loss']:.3g}"
-                              for name, f in panels.items())),
-        "Fig. 3B: TP(H0) vs test loss": (
-            "positive: high total persistence ↔ high test loss",
-            "undefined" if np.isnan(fit["pearson"]) else
-            f"r = {fit['pearson']:.2f} [{fit['low']:.2f}, {fit['high']:.2f}], "
-            f"ρ = {fit['spearman']:.2f}"),
-        "weight decay": ("1e-3 lowest total persistence, 0 highest",
-                         ", ".join(f"{w:g}: {v:.3g}" for w, v in by_decay.items())
-                         or "not varied"),
-    }
-    return pd.DataFrame(rows, index=["paper (Horoi et al. 2022)", "this run"]).T

@@ -58,6 +58,7 @@ from helpers.checks import (
     progress_disabled,
 )
 from helpers.config import TrainConfig, field_names
+from helpers.data import SPLITS
 from helpers.directions import IGNORES, NORMALIZATIONS
 from helpers.flat_parameters import (
     flatten_parameters,
@@ -395,7 +396,7 @@ def grid_shape(n_points: int, max_aspect: float = 2.0) -> tuple[int, int, int]:
 
 def _static_samples(method: str, optimum: TrainResult, directions: np.ndarray,
                     coefficients: np.ndarray, info: pd.DataFrame, evaluation: str,
-                    points_per_batch: int) -> tuple[pd.DataFrame, float]:
+                    points_per_batch: int, splits: tuple[str, ...]) -> tuple[pd.DataFrame, float]:
     dataset = load_training_data(optimum.config)
     model = optimum.model(dataset)
     base = flatten_parameters(model)
@@ -404,15 +405,18 @@ def _static_samples(method: str, optimum: TrainResult, directions: np.ndarray,
         # benchmarks/bench_evaluate.py: on CPUs one forward pass per point is the faster.
         evaluation = "loop" if device == "cpu" else "vmap"
     started = time.perf_counter()
+    data = {"train": (dataset.train_x, dataset.train_y), "test": (dataset.test_x, dataset.test_y)}
     metrics = {}
-    for split, (x, y) in {"train": (dataset.train_x, dataset.train_y),
-                          "test": (dataset.test_x, dataset.test_y)}.items():
-        loss, accuracy = helpers.directions.evaluate_along(
-            model, base, directions, coefficients, x, y, method=evaluation,
-            points_per_batch=points_per_batch, device=device)
+    for split in SPLITS:
+        if split in splits:
+            loss, accuracy = helpers.directions.evaluate_along(
+                model, base, directions, coefficients, *data[split], method=evaluation,
+                points_per_batch=points_per_batch, device=device)
+        else:  # not evaluated: a pass over a split is most of a point's cost
+            loss = accuracy = np.full(len(coefficients), np.nan)
         metrics[f"{split}_loss"], metrics[f"{split}_accuracy"] = loss, accuracy
     seconds = time.perf_counter() - started
-    finite = np.isfinite(metrics["train_loss"]) & np.isfinite(metrics["test_loss"])
+    finite = np.all([np.isfinite(metrics[f"{split}_loss"]) for split in splits], axis=0)
     table = info.assign(method=method, kind=method, diverged=~finite, **metrics)
     table = pd.concat([pd.DataFrame([optimum_row(method, optimum)]), table], ignore_index=True)
     return table[list(COLUMNS)], seconds
@@ -426,7 +430,7 @@ def _static_cached(method: str, optimum: TrainResult, settings: dict[str, Any],
     def compute() -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         directions, coefficients, info = build()
         table, seconds = _static_samples(method, optimum, directions, coefficients, info,
-                                         evaluation, points_per_batch)
+                                         evaluation, points_per_batch, settings["splits"])
         arrays, columns = frame_arrays("table", table)
         return arrays, {"frames": {"table": columns}, "seconds": seconds}
 
@@ -463,19 +467,27 @@ def _static_parameters(cache: ArtifactCache, namespace: str, fields: dict[str, A
 
 
 def _check_static(optimum: TrainResult, normalization: str | None, ignore: str | None,
-                  evaluation: str, points_per_batch: int, record_parameters: bool) -> None:
+                  evaluation: str, points_per_batch: int, record_parameters: bool,
+                  splits: Sequence[str]) -> tuple[str, ...]:
+    """Check the shared arguments of the static samplers; return ``splits`` in order."""
     check_optimum(optimum)
     check_bool("record_parameters", record_parameters)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("ignore", ignore, IGNORES)
     check_choice("evaluation", evaluation, EVALUATIONS)
     check_int("points_per_batch", points_per_batch, minimum=1)
+    chosen = () if isinstance(splits, str) else tuple(splits)
+    if not chosen or not set(chosen) <= set(SPLITS) or len(set(chosen)) != len(chosen):
+        raise ValueError(f"splits must be a non-empty subset of {SPLITS} without repeats; "
+                         f"got {list(splits)!r}")
+    return tuple(split for split in SPLITS if split in chosen)
 
 
 def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, *,
                 seed: int = 0, normalization: str | None = "filter", ignore: str | None = "biasbn",
                 evaluation: str = "auto", points_per_batch: int = 16,
-                record_parameters: bool = False, cache: ArtifactCache | None = None) -> Samples:
+                record_parameters: bool = False, splits: Sequence[str] = ("train", "test"),
+                cache: ArtifactCache | None = None) -> Samples:
     """Grid sampling (Horoi et al. 2022, §4.2): a 3D grid spanned by three random directions.
 
     The grid (:func:`grid_shape`) spans ``[-extent, extent]`` along each of three
@@ -489,7 +501,9 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
     points per forward pass) or ``"auto"`` (loop on the CPU, where it is the faster, vmap
     elsewhere); see :func:`helpers.directions.evaluate_points`. With ``record_parameters``
     the points' parameter vectors are kept as well (an on-disk float32 matrix, row ``i``
-    = table row ``i``), e.g. to embed them beside J&R samples. Bad arguments raise
+    = table row ``i``), e.g. to embed them beside J&R samples. ``splits`` says which data
+    each point is evaluated on (``("train",)`` skips the test set, whose columns are then
+    ``NaN``: a pass over a split is most of a point's cost). Bad arguments raise
     ``ValueError`` before any work.
 
     Examples
@@ -499,13 +513,13 @@ def grid_sample(optimum: TrainResult, n_points: int = 336, extent: float = 1.0, 
     >>> len(grid_sample(optimum, n_points=27))
     28
     """
-    _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
-                  record_parameters)
+    splits = _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
+                           record_parameters, splits)
     shape = grid_shape(n_points)
     extent = check_float("extent", extent, minimum=0.0, strict_minimum=True)
     seed = check_int("seed", seed, minimum=0)
     settings = {"n_points": n_points, "extent": extent, "seed": seed,
-                "normalization": normalization, "ignore": ignore}
+                "normalization": normalization, "ignore": ignore, "splits": list(splits)}
 
     def build() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         model = optimum.model()
@@ -525,7 +539,7 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
                  step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0), *, seed: int = 0,
                  normalization: str | None = "filter", ignore: str | None = "biasbn",
                  evaluation: str = "auto", points_per_batch: int = 16,
-                 record_parameters: bool = False,
+                 record_parameters: bool = False, splits: Sequence[str] = ("train", "test"),
                  cache: ArtifactCache | None = None) -> Samples:
     """Naive sampling (Horoi et al. 2022, §4.2): many random directions × step sizes.
 
@@ -533,7 +547,7 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
     ``seed + 1``, ...), each evaluated at every step size: ``θ* + s·d``. More
     directions than J&R or the grid, no dynamics. The optimum is the first row. By
     default as many points as :func:`jump_and_retrain` and :func:`grid_sample` at theirs;
-    ``evaluation`` and ``points_per_batch`` as in :func:`grid_sample`.
+    ``evaluation``, ``points_per_batch`` and ``splits`` as in :func:`grid_sample`.
 
     Examples
     --------
@@ -542,8 +556,8 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
     >>> len(naive_sample(optimum, n_points=8, step_sizes=[0.5, 1.0]))
     9
     """
-    _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
-                  record_parameters)
+    splits = _check_static(optimum, normalization, ignore, evaluation, points_per_batch,
+                           record_parameters, splits)
     n_points = check_int("n_points", n_points, minimum=1)
     step_sizes = check_sequence("step_sizes", step_sizes, minimum=0.0, strict_minimum=True,
                                 unique=True)
@@ -553,7 +567,7 @@ def naive_sample(optimum: TrainResult, n_points: int = 336,
     seed = check_int("seed", seed, minimum=0)
     n_directions = n_points // len(step_sizes)
     settings = {"n_points": n_points, "step_sizes": list(step_sizes), "seed": seed,
-                "normalization": normalization, "ignore": ignore}
+                "normalization": normalization, "ignore": ignore, "splits": list(splits)}
 
     def build() -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
         model = optimum.model()

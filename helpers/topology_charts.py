@@ -91,8 +91,9 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
         Drawn above the chart.
     total : bool, default True
         Write the total persistence (``p = 2``, finite points;
-        :func:`helpers.topology.total_persistence`) of each dimension in the subtitle
-        (two lines: "total persistence", then "H0: ..., H1: ...").
+        :func:`helpers.topology.total_persistence`) of each dimension and its number of
+        finite points in the subtitle (two lines: "total persistence (finite points)",
+        then "H0: ... (n), H1: ... (m)").
 
     Returns
     -------
@@ -138,10 +139,11 @@ def persistence_diagram(diagrams: Any, title: str = "", *, total: bool = True,
                  alt.Tooltip("persistence:Q", format=".4g")])
     subtitle = ""
     if total:
-        parts = [f"{d}: {total_persistence(rows[['birth', 'death']], essential='drop'):.3g}"
+        parts = [f"{d}: {total_persistence(rows[['birth', 'death']], essential='drop'):.3g} "
+                 f"({int((~rows['infinite']).sum())})"
                  for d in dims for rows in [frame[frame["dimension"] == d]]]
         # Two lines: one would make a small diagram wider than its plot.
-        subtitle = ["total persistence", ", ".join(parts)]
+        subtitle = ["total persistence (finite points)", ", ".join(parts)]
     return alt.layer(diagonal, infinity_rule, infinity_text, points).properties(
         width=width, height=height,
         title=alt.TitleParams(title, subtitle=subtitle) if subtitle else title)
@@ -334,3 +336,61 @@ def merge_tree_chart(tree: Any, title: str = "", *, log_scale: bool = False,
             domain=kinds, range=["#1f77b4", "#d62728", "black"])),
         tooltip=["vertex:Q", alt.Tooltip("value:Q", format=".4g"), "kind:N"])
     return alt.layer(lines, vertices).properties(width=width, height=height, title=title)
+
+
+def conventions_chart(table: pd.DataFrame, summary: str = "total_persistence_h0",
+                      x: str = "test_loss", color: str = "weight_decay",
+                      shape: str | None = "augment", *, title: str = "",
+                      width: int = 250, height: int = 170) -> alt.FacetChart:
+    """Fig. 3B under every convention: a summary against the test loss, one panel each.
+
+    Rows are the filtration (train or test loss), columns the essential-bar convention
+    (``"drop"``, ``"max"``; :func:`helpers.zoo_statistics.conventions`); each panel has
+    its own y scale (closing the essential bar adds a large constant). Points are
+    networks, coloured by ``color`` (the paper: weight decay), shaped by ``shape``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :attr:`helpers.zoo.ZooResult.table`.
+    summary : {"total_persistence_h0", "average_persistence"}
+    """
+    from helpers.charts import fit_width
+    from helpers.zoo_statistics import conventions, summary_column
+
+    columns = [x, color] + ([shape] if shape else [])
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(f"table must have the columns {missing}; it has {list(table.columns)}")
+    frames = []
+    for filtration, essential in conventions():
+        column = summary_column(summary, filtration, essential)
+        frames.append(table[columns].assign(
+            value=table[column], filtration=f"filtered by {filtration.replace('_', ' ')}",
+            essential=f"essential bar: {essential}"))
+    data = pd.concat(frames, ignore_index=True).dropna(subset=["value", x])
+    if shape:
+        data[shape] = data[shape].astype(str)
+    label = summary.replace("_", " ")
+
+    def build(panel: int) -> alt.FacetChart:
+        encoding = dict(
+            x=alt.X(f"{x}:Q", title=x.replace("_", " "), scale=alt.Scale(zero=False),
+                    axis=alt.Axis(tickCount=4)),
+            y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=False),
+                    axis=alt.Axis(format="~g", tickCount=4)),
+            color=alt.Color(f"{color}:O", title=color.replace("_", " "),
+                            scale=alt.Scale(scheme="viridis")),
+            tooltip=[alt.Tooltip(f"{c}:N") for c in columns[1:]]
+            + [alt.Tooltip(f"{x}:Q", format=".4g"), alt.Tooltip("value:Q", format=".4g",
+                                                                 title=label)])
+        if shape:
+            encoding["shape"] = alt.Shape(f"{shape}:N", title=shape.replace("_", " "))
+        return alt.Chart(data).mark_point(filled=True, size=45, opacity=0.8).encode(
+            **encoding).properties(width=panel, height=height).facet(
+            row=alt.Row("filtration:N", title=None, sort=[f"filtered by {f.replace('_', ' ')}"
+                                                         for f in ("train_loss", "test_loss")]),
+            column=alt.Column("essential:N", title=None),
+            title=title).resolve_scale(y="independent")
+
+    return fit_width(build, width, columns=2)

@@ -339,8 +339,9 @@ def training_code_version() -> str:
 
 
 def train(config: TrainConfig, *, record_parameters: bool = False,
-          record_sample_losses: bool = False, progress: bool | None = None,
-          download: bool = False, cache: ArtifactCache | None = None) -> TrainResult:
+          record_sample_losses: bool = False, record_every: int = 1,
+          progress: bool | None = None, download: bool = False,
+          cache: ArtifactCache | None = None) -> TrainResult:
     """Train the network of ``config`` from its seeded initialization, with caching.
 
     The result is stored under ``data/cache/train/`` keyed by the configuration,
@@ -352,6 +353,10 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
     config : TrainConfig
     record_parameters, record_sample_losses : bool
         See :func:`fit`.
+    record_every : int, default 1
+        Evaluate every ``record_every``-th epoch (and the last), as in :func:`fit`; an
+        evaluation of train and test set costs about as much as a training epoch, so a
+        population of networks that needs only the final optimum uses ``epochs``.
     progress : bool or None
         See :func:`fit`.
     download : bool
@@ -368,15 +373,19 @@ def train(config: TrainConfig, *, record_parameters: bool = False,
     if not isinstance(config, TrainConfig):
         raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
     check_bool("download", download)
+    record_every = check_int("record_every", record_every, minimum=1)
     cache = cache or ArtifactCache()
     fields = {"config": config.to_dict(), "record_parameters": record_parameters,
               "record_sample_losses": record_sample_losses}
+    if record_every != 1:  # the key of every other training stays as it was
+        fields["record_every"] = record_every
 
     def compute() -> tuple[dict[str, np.ndarray], dict]:
         dataset = load_training_data(config, download=download)
         result = fit(initial_model(config, dataset), dataset, config,
                      record_parameters=record_parameters,
-                     record_sample_losses=record_sample_losses, progress=progress)
+                     record_sample_losses=record_sample_losses, record_every=record_every,
+                     progress=progress)
         return _result_arrays(result)
 
     artifact = cache.get_or_compute("train", fields, compute, code=training_code_version())

@@ -30,7 +30,10 @@ Sample order (the columns of :meth:`ZooResult.samples`)
     seed (outer), step size, then sample along the retrain; ``NaN`` where a retrain
     diverged before that sample. ``"jump"``: the jump points, by seed then step.
     ``"grid"``: by grid position, ``a`` (outer), ``b``, ``c``, each ascending.
-    ``"naive"``: by direction (outer), then step size.
+    ``"naive"``: by direction (outer), then step size. Grid and naive points are
+    evaluated on the training set only (their test metrics are ``NaN``): the
+    classifier table reads train metrics, and a pass over the test set would double
+    their cost.
 
 Examples
 --------
@@ -264,7 +267,8 @@ class Zoo:
         return [ZooTask(FeatureTask(config, seeds=self.seeds, step_sizes=self.step_sizes,
                                     epochs=self.epochs, retrain={"lr": self.retrain_lr},
                                     steps_per_sample=self.steps_per_sample, knn=self.knn,
-                                    phate_knn=self.phate_knn), self.grid_extent)
+                                    phate_knn=self.phate_knn,
+                                    record_every=config.epochs), self.grid_extent)
                 for config in configs]
 
     def run(self, *, executor: Any = "local", n_workers: int | None = None,
@@ -307,11 +311,58 @@ def zoo(preset_name: str = "workshop", **overrides: Any) -> Zoo:
     unknown = sorted(set(overrides) - accepted)
     if unknown:
         raise ValueError(f"unknown zoo setting(s) {unknown}; accepted: {sorted(accepted)}")
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    train = settings.pop("train")
+    train = overrides.pop("train", None) or {}
     if not isinstance(train, Mapping):
         raise ValueError(f"train must be a dict of TrainConfig fields; got {train!r}")
-    return Zoo(preset(preset_name).config(**train), **settings)
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    # The preset's own training overrides (its epochs, say) stay unless overridden.
+    train = {**settings.pop("train"), **train}
+    try:
+        base = preset(preset_name).config(**train)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"train: {error}") from None
+    return Zoo(base, **settings)
+
+
+def chapter_zoo(preset_name: str, settings: Mapping[str, Any] | None, *, device: str = "cpu",
+                parameter: str = "zoo_settings") -> Zoo:
+    """The zoo a chapter's parameters ask for; every error names the chapter's parameter.
+
+    Chapters 4 and 5 read the same zoo: at the same preset, settings and device they
+    make equal definitions, and so the same cache keys.
+
+    Parameters
+    ----------
+    preset_name : {"workshop", "paper"}
+    settings : dict or None
+        Overrides of :func:`zoo` (``grid``, ``epochs``, ``train``, ...); ``None``: none.
+    device : str
+        Where every network trains and is sampled.
+    parameter : str
+        The chapter's name for ``settings``.
+
+    Examples
+    --------
+    >>> chapter_zoo("workshop", {"knn": 0})
+    Traceback (most recent call last):
+    ...
+    ValueError: zoo_settings: knn must be an integer >= 1; got 0
+    """
+    check_choice("preset", preset_name, PRESETS)
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, Mapping):
+        raise ValueError(f"{parameter} must be a dict of zoo settings (e.g. {{'epochs': 4}}) "
+                         f"or None; got {settings!r}")
+    settings = dict(settings)
+    train = settings.pop("train", None) or {}
+    if not isinstance(train, Mapping):
+        raise ValueError(f"{parameter}: train must be a dict of TrainConfig fields; "
+                         f"got {train!r}")
+    try:
+        return zoo(preset_name, train={**train, "device": device}, **settings)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{parameter}: {error}") from None
 
 
 # ----------------------------------------------------------------- one network
@@ -340,7 +391,8 @@ def zoo_network(task: ZooTask) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         raise ValueError(f"task must be a ZooTask; got {type(task).__name__}")
     features = task.features
     started = time.perf_counter()
-    optimum = helpers.train.train(features.config, progress=False)
+    optimum = helpers.train.train(features.config, record_every=features.record_every,
+                                  progress=False)
     seconds_training = 0.0 if optimum.from_cache else time.perf_counter() - started
     if optimum.diverged:
         raise ValueError(f"the network of {features.config.label} diverged in epoch "
@@ -368,8 +420,11 @@ def zoo_network(task: ZooTask) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     seconds_persistence = time.perf_counter() - started
 
     started = time.perf_counter()
-    grid = helpers.sampling.grid_sample(optimum, task.n_points, task.grid_extent).table
-    naive = helpers.sampling.naive_sample(optimum, task.n_points, features.step_sizes).table
+    # Grid and naive points feed the classifier table, which reads train metrics only.
+    grid = helpers.sampling.grid_sample(optimum, task.n_points, task.grid_extent,
+                                        splits=("train",)).table
+    naive = helpers.sampling.naive_sample(optimum, task.n_points, features.step_sizes,
+                                          splits=("train",)).table
     seconds_grid_naive = time.perf_counter() - started
 
     ordered = {"jump_retrain": _retrain_values(table, features),

@@ -105,7 +105,12 @@ def test_chapter_03_executes_with_tiny_parameters(tmp_path):
 
 
 TINY_04 = {"train_epochs": 3, "directions": [0, 1], "retrain_epochs": 2, "knn": 5,
-           "phate_knn": 5, "sweep_grid": {"weight_decay": [0.0, 0.005], "augment": [False, True]}}
+           "phate_knn": 5, "executor": "local", "n_permutations": 99, "n_bootstrap": 50,
+           "zoo_settings": {"train": {"epochs": 2, "train_size": 40, "batch_size": 20},
+                            "grid": {"weight_decay": [0.0, 0.005], "augment": [False, True],
+                                     "seed": [0, 1]},
+                            "seeds": [0, 1], "step_sizes": [0.5, 1.0], "epochs": 2, "knn": 4,
+                            "phate_knn": 4}}
 
 
 @pytest.mark.slow
@@ -118,14 +123,20 @@ def test_chapter_04_executes_with_tiny_parameters(tmp_path):
     outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     specs = [o["data"]["application/vnd.vegalite.v6+json"] for o in outputs
              if "application/vnd.vegalite.v6+json" in o.get("data", {})]
-    # path diagram + tree, the optima, the weight decays, Fig. 3B, the merge tree
-    assert len(specs) == 5
+    # path diagram + tree, the optima, the zoo's weight decays, Fig. 3B's conventions,
+    # the sharpness baseline, the merge tree
+    assert len(specs) == 6
     assert [len(spec["concat"]) for spec in specs[1:3]] == [3, 2]
+    assert len(specs[3]["data"]["values"] if "values" in specs[3].get("data", {}) else
+               next(iter(specs[3]["datasets"].values()))) == 4 * 8  # 8 networks × 4 panels
     assert_fit_the_page(specs)
-    text = json.dumps([o.get("data", {}).get("text/markdown", "") for o in outputs])
-    assert "total persistence" in text and "Pearson's r" in text and "= **7.25**" in text
+    text = json.dumps([o.get("data", {}).get("text/markdown", "") for o in outputs],
+                      ensure_ascii=False)
+    assert "= **7.25**" in text  # the path's total persistence
+    assert text.count("Spearman's ρ between total persistence (H0) and test loss is") == 4
+    assert "given sharpness" in text and "finite points filtered by train loss" in text
     tables = json.dumps([o.get("data", {}).get("text/plain", "") for o in outputs])
-    assert "retrain lr 0.001 (paper)" in tables
+    assert "retrain lr 0.001 (paper)" in tables and "TP(H0) test, max" in tables
 
 
 TINY_02 = {"epochs": 2, "train_size": 40, "directions": [0, 1], "step_sizes": [0.5, 1.0],

@@ -82,7 +82,11 @@ def chapter_charts():
                           "total_persistence_h0": RNG.uniform(0, 5, 8),
                           "weight_decay": np.repeat([0.0, 0.0005, 0.005, 0.001], 2),
                           "augment": np.tile([False, True], 4), "seed": 0, "test_accuracy": 0.8,
-                          "total_persistence_h1": 1.0, "n_saddles": 3})
+                          "total_persistence_h1": 1.0, "n_saddles": 3,
+                          "sharpness": RNG.uniform(0, 2, 8), "depth": 10})
+    for essential in ("drop", "max"):
+        for split in ("train", "test"):
+            sweep[f"total_persistence_h0_{essential}_{split}"] = RNG.uniform(0, 50, 8)
     jr = panels(table)
     return {
         "01 learning curves": lambda: charts.learning_curves(history(), "loss"),
@@ -111,9 +115,13 @@ def chapter_charts():
                                              value_title="value", width=260, height=240)]),
         "04 Fig. 3A": lambda: charts.row([topology_charts.landscape_with_diagram(
             jr_table(), diagrams(), title=f"{o} optimum") for o in OPTIMA]),
-        "04 Fig. 3B": lambda: topology_charts.persistence_vs_test_loss(
-            sweep, tooltip=["seed", "test_accuracy", "total_persistence_h1", "n_saddles"],
-            title="total persistence (H0) against test loss at the optimum"),
+        "04 Fig. 3A weight decays": lambda: charts.row([topology_charts.persistence_diagram(
+            [h0, h1], f"weight decay {w:g}", width=150, height=150) for w in (0, 5e-4, 5e-3)]),
+        "04 Fig. 3B": lambda: topology_charts.conventions_chart(
+            sweep, title="total persistence (H0) against test loss"),
+        "04 sharpness": lambda: topology_charts.persistence_vs_test_loss(
+            sweep, y="sharpness", tooltip=["depth"],
+            title="the sharpness baseline against test loss"),
         "04 merge tree": lambda: topology_charts.merge_tree_chart(
             merge_tree(graph, values), "merge tree around the good optimum",
             value_title="train loss"),
@@ -123,7 +131,7 @@ def chapter_charts():
 CHARTS = chapter_charts()
 #: Charts per line of the rows and grids: side by side wherever they fit.
 PER_LINE = {"02 trajectories": 2, "02 samplers": 3, "03 J&R grid": 3, "03 linked views": 3,
-            "03 tree grid": 3, "04 path": 2, "04 Fig. 3A": 3}
+            "03 tree grid": 3, "04 path": 2, "04 Fig. 3A": 3, "04 Fig. 3A weight decays": 3}
 
 
 @pytest.mark.parametrize("name", list(CHARTS))

@@ -64,8 +64,9 @@ def test_persistence_diagram_layers_and_marker():
     assert len(on_line) == 1 and on_line[0]["y"] == infinity and on_line[0]["birth"] == 0.0
     # the subtitle carries the total persistence
     subtitle = spec["title"]["subtitle"]
-    assert subtitle[0] == "total persistence"
-    assert f"H0: {total_persistence(h0, essential='drop'):.3g}" in subtitle[1]
+    assert subtitle[0] == "total persistence (finite points)"
+    finite = int(np.isfinite(h0[:, 1]).sum())
+    assert f"H0: {total_persistence(h0, essential='drop'):.3g} ({finite})" in subtitle[1]
 
 
 def test_persistence_diagram_of_an_empty_h1_still_draws():

@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 from helpers import distances, embedding, graphs, sampling, topology, train
 from helpers.cache import ArtifactCache, helper_modules
@@ -27,7 +26,6 @@ from helpers.pipeline import (
     monotone_paths,
 )
 from helpers.presets import feature_settings
-from helpers.statistics import correlation
 
 TINY = TrainConfig(epochs=2, train_size=40, batch_size=20)
 SETTINGS = dict(seeds=(0, 1), step_sizes=(0.5, 1.0), epochs=2, knn=4, phate_knn=4,
@@ -193,21 +191,6 @@ def test_grid_tasks_and_preset_settings():
     assert feature_settings("workshop", knn=7)["task"]["knn"] == 7
     with pytest.raises(ValueError, match="unknown setting"):
         feature_settings("workshop", k=7)
-
-
-def test_correlation_matches_scipy():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=12)
-    y = x + rng.normal(size=12)
-    result = correlation(x, y)
-    reference = stats.pearsonr(x, y)
-    interval = reference.confidence_interval(0.95)
-    assert result["pearson"] == pytest.approx(reference.statistic, abs=1e-12)
-    assert result["low"] == pytest.approx(interval.low, abs=1e-9)
-    assert result["high"] == pytest.approx(interval.high, abs=1e-9)
-    assert result["spearman"] == pytest.approx(stats.spearmanr(x, y).statistic)
-    assert np.isnan(correlation([1, 2, 3, 4], [1, 1, 1, 1])["pearson"])
-    assert np.isnan(correlation([1, 2, 3], [1, 3, 2])["low"])  # n < 4: no interval
 
 
 def test_monotone_paths_by_hand():

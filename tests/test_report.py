@@ -289,58 +289,104 @@ def test_retraining_rate(slow_points, components, empty):
     assert "2 of the 3 optima above have any" in text
 
 
-def _fit(pearson, low, high, n=12):
-    return {"pearson": pearson, "low": low, "high": high, "spearman": 0.5, "n": n}
+def _correlations(rows):
+    """A persistence_correlations-like table from (summary, filtration, essential, given,
+    result) tuples."""
+    return pd.DataFrame([{"summary": s, "filtration": f, "essential": e, "given": g,
+                          "column": s, **r.to_dict()} for s, f, e, g, r in rows])
 
 
-@pytest.mark.parametrize(("fit", "expected"), [
-    (_fit(float("nan"), float("nan"), float("nan")), "The correlation is undefined here"),
-    (_fit(0.8, 0.3, 0.95), "**reproduces the paper's trend**"),
-    (_fit(0.3, -0.4, 0.8), "points the same way as the paper's trend, but the interval includes 0"),
-    (_fit(-0.8, -0.95, -0.3), "**runs against the paper's trend**"),
-    (_fit(-0.2, -0.7, 0.4), "does **not** reproduce the paper's trend"),
-    (_fit(0.5, float("nan"), float("nan"), n=3), "too few networks for an interval"),
+CONVENTIONS = [("train_loss", "drop"), ("train_loss", "max"), ("test_loss", "drop"),
+               ("test_loss", "max")]
+
+
+def test_zoo_persistence_verdicts_when_conventions_agree():
+    table = _correlations([("total_persistence_h0", f, e, "", result()) for f, e in CONVENTIONS])
+    text = report.zoo_persistence_verdicts(table)
+    assert text.count("This **reproduces** the paper's positive trend.") == 4
+    assert "(the book's)" in text and "(the paper's code)" in text
+    assert text.endswith("The conventions agree: every one reproduces the trend.")
+
+
+def test_zoo_persistence_verdicts_when_conventions_disagree():
+    weak = result(statistic=0.1, p_value=0.5, low=-0.2, high=0.4)
+    table = _correlations([("total_persistence_h0", f, e, "", weak if e == "drop" else result())
+                           for f, e in CONVENTIONS])
+    text = report.zoo_persistence_verdicts(table)
+    assert "The conventions **disagree**" in text and "decides what this figure shows" in text
+    assert "essential bar dropped (the book's): inconclusive" in text
+
+
+def test_zoo_verdicts_refuse_a_table_without_total_persistence():
+    with pytest.raises(ValueError, match="persistence_correlations"):
+        report.zoo_persistence_verdicts(_correlations([("n_saddles", "train_loss", "", "",
+                                                        result())]))
+
+
+def test_sharpness_verdicts():
+    partial = result(covariates=1, statistic=0.05, p_value=0.7, low=-0.3, high=0.35)
+    table = _correlations([("sharpness", "", "", "", result())]
+                          + [("total_persistence_h0", f, e, "sharpness", partial)
+                             for f, e in CONVENTIONS])
+    text = report.sharpness_verdicts(table)
+    lines = text.splitlines()
+    assert len(lines) == 5 and "the sharpness baseline itself" in lines[0]
+    assert "**reproduces** a link between sharpness and generalization" in lines[0]
+    assert all("partial Spearman's ρ between total persistence (H0) and test loss given "
+               "sharpness" in line for line in lines[1:])
+    assert "Freedman–Lane" in lines[1] and "**inconclusive**" in lines[1]
+
+
+def _diagnostics(finite_train, finite_test, components=1.0):
+    return pd.DataFrame({"n_samples": [57.0], "n_components": [components],
+                         "n_h0_finite_train": [finite_train], "n_minima_train": [3.0],
+                         "monotone_paths_train": [0.75], "n_h0_finite_test": [finite_test],
+                         "n_minima_test": [9.0], "monotone_paths_test": [0.25]})
+
+
+@pytest.mark.parametrize(("train", "test", "components", "phrases", "absent"), [
+    (6, 8, 1, ["Both filtrations reach it."], ["falls short"]),
+    (2, 8, 1, ["Filtered by train loss it falls short", "is connected (median 1 component)",
+               "75 % of the retraining paths"], ["Filtered by test loss it"]),
+    (2, 3, 2, ["Filtered by train loss it falls short", "Filtered by test loss it falls short",
+               "falls into 2 components (median 2 components)", "25 % of"], []),
 ])
-def test_persistence_trend(fit, expected):
-    assert expected in report.persistence_trend(fit, pd.Series(dtype=float))
-
-
-def test_persistence_trend_by_weight_decay():
-    by_decay = pd.Series({0.0: 2.0, 5e-4: 1.0, 5e-3: 3.0})
-    text = report.persistence_trend(_fit(0.8, 0.3, 0.95), by_decay)
-    assert "0: 2, 0.0005: 1, 0.005: 3" in text
-    assert "The lowest is at weight decay 0.0005, the highest at 0.005" in text
-    assert "by weight decay" not in report.persistence_trend(_fit(0.8, 0.3, 0.95),
-                                                             pd.Series({0.0: 1.0}))
+def test_finite_points_reading(train, test, components, phrases, absent):
+    text = report.finite_points_reading(_diagnostics(train, test, components),
+                                        steps_per_sample=5)
+    assert f"**{train}** finite points filtered by train loss" in text
+    for phrase in phrases:
+        assert phrase in text
+    for phrase in absent:
+        assert phrase not in text
 
 
 @pytest.mark.parametrize(("components", "expected"), [(1, "(1 component)"), (3, "(3 components)")])
 def test_merge_tree_summary(components, expected):
     tree = SimpleNamespace(values=np.zeros(17), minima=np.arange(4), n_saddles=3,
                            n_components=components, average_persistence=0.125)
-    text = report.merge_tree_summary(tree, "bad", {"pearson": 0.4, "n": 6}, {"pearson": -0.1})
+    table = _correlations([("n_saddles", "train_loss", "", "", result(statistic=0.4)),
+                           ("average_persistence", "train_loss", "drop", "",
+                            result(statistic=-0.1, p_value=0.5))])
+    text = report.merge_tree_summary(tree, "bad", table)
     assert "bad optimum the graph's 17 samples have **4 local minima** and **3 saddles**" in text
     assert expected in text and "**0.125**" in text
-    assert "is 0.40 and with average persistence -0.10" in text
-
-
-@pytest.mark.parametrize(("low", "reproduced"), [(0.1, True), (-0.2, False), (float("nan"), False)])
-def test_persistence_reproduced(low, reproduced):
-    text = report.persistence_reproduced({"low": low}, 6, 81)
-    assert ("is **reproduced**" in text) == reproduced
-    assert ("**not reproduced**" in text) != reproduced
-    assert "6 small networks" in text and "81 samples per network" in text
+    assert "saddles with ρ = 0.40 (p = 0.001, 48 networks)" in text
+    assert "average persistence with ρ = -0.10 (p = 0.500, 48 networks)" in text
 
 
 def test_persistence_beside_paper():
     panel = SimpleNamespace(summary={"total_persistence_h0": 0.5, "test_loss": 0.25})
     table = report.persistence_beside_paper(
-        networks="6 nets", sampling="8 paths", panels={"good": panel},
-        fit=_fit(0.11, -0.77, 0.85), by_decay=pd.Series({0.0: 1.0, 0.005: 2.0}))
-    assert table.loc["Fig. 3B: TP(H0) vs test loss", "this run"] == (
-        "r = 0.11 [-0.77, 0.85], ρ = 0.50")
+        networks="48 nets", sampling="8 paths", panels={"good": panel},
+        correlations=_correlations([("total_persistence_h0", f, e, "", result())
+                                    for f, e in CONVENTIONS]),
+        by_decay=pd.DataFrame({"train, drop": {0.0: 1.0, 0.005: 2.0}}))
+    assert table.loc["Fig. 3B, filtered by test loss, essential bar closed at the largest "
+                     "value (the paper's code)", "this run"] == "ρ = 0.50 [0.25, 0.70], p = 0.001"
     assert table.loc["Fig. 3A", "this run"] == "good: TP(H0) 0.5, test loss 0.25"
-    assert table.loc["weight decay", "this run"] == "0: 1, 0.005: 2"
+    assert table.loc["weight decay (median TP per decay)", "this run"] == (
+        "train, drop: 0 → 1, 0.005 → 2")
     assert list(table.columns) == ["paper (Horoi et al. 2022)", "this run"]
 
 

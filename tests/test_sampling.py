@@ -7,6 +7,7 @@ import inspect
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -329,6 +330,20 @@ def test_grid_sample_table_and_cache(optimum, tmp_path, monkeypatch):
                         lambda *a, **k: pytest.fail("grid evaluated twice"))
     again = grid_sample(optimum, n_points=27, cache=cache)
     assert again.table.equals(table)
+
+
+def test_train_only_splits_skip_the_test_set(optimum, tmp_path):
+    cache = ArtifactCache(tmp_path)
+    both = naive_sample(optimum, n_points=8, step_sizes=[0.5, 1.0], cache=cache).table
+    train_only = naive_sample(optimum, n_points=8, step_sizes=[0.5, 1.0], splits=["train"],
+                              cache=cache).table
+    pd.testing.assert_frame_equal(train_only[["train_loss", "train_accuracy"]],
+                                  both[["train_loss", "train_accuracy"]])
+    assert train_only.iloc[1:][["test_loss", "test_accuracy"]].isna().all().all()
+    assert not train_only["diverged"].any()
+    for bad in ([], ["train", "train"], ["validation"], "train"):
+        with pytest.raises(ValueError, match="splits"):
+            grid_sample(optimum, n_points=8, splits=bad, cache=cache)
 
 
 def test_naive_sample_matches_jump_points(reference, optimum, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -127,6 +128,20 @@ def test_explicit_cache_folder(tmp_path):
     cache = ArtifactCache(tmp_path / "elsewhere")
     train(TINY, progress=False, cache=cache)
     assert any((tmp_path / "elsewhere" / "train").iterdir())
+
+
+def test_sparse_recording_trains_the_same_network(tmp_path):
+    config = TrainConfig(epochs=3, train_size=40, batch_size=20, augment=True)
+    cache = ArtifactCache(tmp_path)
+    every = train(config, progress=False, cache=cache)
+    last = train(config, record_every=3, progress=False, cache=cache)
+    assert list(last.history["epoch"]) == [0, 3] and not last.from_cache
+    pd.testing.assert_series_equal(last.history.iloc[-1], every.history.iloc[-1],
+                                   check_names=False)
+    for name, value in every.state.items():
+        assert torch.equal(last.state[name], value)
+    with pytest.raises(ValueError, match="record_every"):
+        train(config, record_every=0, cache=cache)
 
 
 def test_bad_arguments():

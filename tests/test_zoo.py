@@ -13,12 +13,13 @@ import pickle
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
 
 import helpers.sampling
 import helpers.train
-from helpers import pipeline, sampling, topology, train
+from helpers import pipeline, sampling, topology, train, zoo_statistics
 from helpers.cache import ArtifactCache
 from helpers.config import TrainConfig
 from helpers.zoo import (
@@ -223,9 +224,13 @@ def test_sample_vectors_follow_the_documented_order(tiny_zoo, monkeypatch):
         grid = sampling.grid_sample(optimum, 8, 1.0).table.iloc[1:]
         columns = sample_columns(definition, "grid")
         for (a, b, c), value in zip(columns.itertuples(index=False),
-                                    result.samples("grid", "test_loss")[network], strict=True):
+                                    result.samples("grid", "train_accuracy")[network],
+                                    strict=True):
             row = grid[(grid.a == a) & (grid.b == b) & (grid.c == c)]
-            assert row["test_loss"].item() == value
+            assert row["train_accuracy"].item() == value
+        # Grid and naive points are evaluated on the training set only.
+        assert np.isnan(result.samples("grid", "test_loss")[network]).all()
+        assert np.isnan(result.samples("naive", "test_accuracy")[network]).all()
         naive = sampling.naive_sample(optimum, 8, (0.5, 1.0)).table.iloc[1:]
         for (d, st), value in zip(sample_columns(definition, "naive").itertuples(index=False),
                                   result.samples("naive")[network], strict=True):
@@ -270,3 +275,88 @@ def test_a_diverged_network_is_reported_and_reads_as_nan(tmp_path):
     assert np.isnan(result.table["total_persistence_h0_drop_train"][0])
     with pytest.raises(ValueError, match="network 0 failed"):
         result.diagram(0)
+
+
+# ------------------------------------------------------------ what the zoo says
+
+
+def test_monotone_paths_match_the_pipeline_on_the_stored_vectors(tiny_zoo, monkeypatch):
+    definition, result, folder = tiny_zoo
+    monkeypatch.setenv("LOSS_LANDSCAPE_CACHE", str(folder))
+    for metric in ("train_loss", "test_loss"):
+        shares = zoo_statistics.monotone_paths(result, metric)
+        for network, config in enumerate(definition.configs()):
+            optimum = train.train(config, record_every=config.epochs, progress=False)
+            table = sampling.jump_and_retrain(optimum, (0, 1), (0.5, 1.0), 2,
+                                              retrain={"lr": 0.1}, progress=False).table
+            assert shares[network] == pipeline.monotone_paths(table, metric)
+    diagnostics = zoo_statistics.finite_points(result)
+    assert list(diagnostics["n_h0_finite_train"]) == list(result.table["n_h0_finite_train"])
+    assert len(diagnostics) == definition.n_networks
+
+
+def test_persistence_correlations_rows(tiny_zoo):
+    from scipy import stats
+
+    _, result, _ = tiny_zoo
+    table = result.table.copy()
+    # Two networks are too few for a statistic; six made-up rows exercise every test.
+    rng = np.random.default_rng(0)
+    grown = table.loc[np.repeat(table.index, 3)].reset_index(drop=True)
+    for column in grown.select_dtypes("number"):
+        grown[column] = grown[column] + rng.normal(size=len(grown))
+    frame = zoo_statistics.persistence_correlations(grown, n_permutations=99, n_bootstrap=20)
+    # 4 conventions of total persistence (plain and given sharpness), 4 of average
+    # persistence, 2 filtrations of saddles, the baseline itself.
+    assert len(frame) == 4 * 2 + 4 + 2 + 1
+    row = frame[(frame["summary"] == "total_persistence_h0") & (frame["given"] == "")
+                & (frame["filtration"] == "test_loss") & (frame["essential"] == "max")].iloc[0]
+    assert row["column"] == "total_persistence_h0_max_test"
+    assert row["statistic"] == pytest.approx(stats.spearmanr(
+        grown["total_persistence_h0_max_test"], grown["test_loss"]).statistic)
+    assert (frame[frame["given"] == "sharpness"]["covariates"] == 1).all()
+    with pytest.raises(ValueError, match="n_permutations"):
+        zoo_statistics.persistence_correlations(grown, n_permutations=0)
+
+
+def test_convention_table_and_essential_share():
+    path = sparse.diags([1.0, 1.0], [-1, 1], shape=(5, 5), format="csr")
+    samples = pd.DataFrame({"train_loss": [0.0, 3.0, 1.0, 4.0, 2.0],
+                            "test_loss": [0.0, 1.0, 2.0, 3.0, 4.0]})
+    table = zoo_statistics.convention_table({"path": (path, samples)})
+    # Train: finite points (1, 3) and (2, 4) → 8; the essential bar (0, 4) adds 16.
+    assert table.loc["path", "TP(H0) train, drop"] == 8.0
+    assert table.loc["path", "TP(H0) train, max"] == 24.0
+    # Test loss rises along the path: one component, no finite point.
+    assert table.loc["path", "TP(H0) test, drop"] == 0.0
+    assert table.loc["path", "finite H0 test"] == 0
+    zoo_table = pd.DataFrame({"total_persistence_h0_drop_train": [8.0],
+                              "total_persistence_h0_max_train": [24.0]})
+    assert zoo_statistics.essential_share(zoo_table) == pytest.approx(2 / 3)
+
+
+def test_one_factor_networks_of_the_workshop_grid():
+    definition = zoo("workshop")
+    table = pd.DataFrame([dict(zip([n for n, _ in definition.grid_items], values, strict=True))
+                          for values in itertools.product(*(v for _, v in
+                                                            definition.grid_items))])
+    factors = [name for name, _ in definition.grid_items]
+    chosen = zoo_statistics.one_factor_networks(table, "weight_decay", factors)
+    assert list(table.loc[chosen, "weight_decay"]) == [0.0, 5e-4, 5e-3]
+    assert len(table.loc[chosen].drop(columns="weight_decay").drop_duplicates()) == 1
+    with pytest.raises(ValueError, match="factor"):
+        zoo_statistics.one_factor_networks(table, "lr", factors)
+
+
+def test_chapter_zoo_names_the_chapter_parameter():
+    from helpers.zoo import chapter_zoo
+
+    assert chapter_zoo("workshop", None) == zoo("workshop")
+    assert chapter_zoo("workshop", {"train": {"epochs": 3}}).base.epochs == 3
+    assert chapter_zoo("workshop", {"epochs": 4}).base.epochs == 20  # the preset's training
+    for bad, message in [("abc", "zoo_settings must be a dict"),
+                         ({"bogus": 1}, r"zoo_settings: unknown zoo setting\(s\) \['bogus'\]"),
+                         ({"train": {"epochs": 0}}, "zoo_settings: train: epochs must be"),
+                         ({"train": 3}, "zoo_settings: train must be a dict")]:
+        with pytest.raises(ValueError, match=message):
+            chapter_zoo("workshop", bad)
