@@ -5,7 +5,8 @@ parameters, served on localhost and opened in headless Chromium. Every chart mus
 replaced by vega's live rendering (an element of class ``marks``), the browser
 console must show no errors, and in a 1280-px and a 1920-px window every chart must lie
 inside the page's main column (the content box of the theme's ``article.bd-article``).
-A screenshot is saved under ``_build/screenshots/``.
+A screenshot is saved under ``_build/screenshots/``. Every exercise's solution must be
+hidden until its toggle is clicked, and shown after.
 
 With ``LOSS_LANDSCAPE_SITE`` pointing at a site built by ``make book`` (``.ci/run`` does
 this after the build), every chapter page of that site is checked the same way.
@@ -53,7 +54,7 @@ def site(tmp_path_factory) -> Path:
         "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/01-training\n"
         "  - file: book/api\n  - file: book/references\n")
     (book / "book" / "intro.md").write_text("# Test site\n")
-    for name in ("references.bib", "references.md", "api.md", "_static"):
+    for name in ("references.bib", "references.md", "api.md", "_static", "solutions"):
         source = ROOT / "book" / name
         if source.is_dir():
             shutil.copytree(source, book / "book" / name)
@@ -134,6 +135,10 @@ def test_chapter_01_charts_fit_the_main_column(server, browser):
     _assert_every_chart_fits(browser, f"{server}/book/01-training.html")
 
 
+def test_chapter_01_solutions_are_hidden_until_their_toggle_is_clicked(server, browser):
+    _assert_solutions_toggle(browser, f"{server}/book/01-training.html")
+
+
 def _wait_until_drawn(browser) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -212,3 +217,38 @@ def test_every_chapter_of_the_built_site_draws(page, built_server, browser):
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_every_chart_of_the_built_site_fits_the_main_column(page, built_server, browser):
     _assert_every_chart_fits(browser, f"{built_server}/book/{page}.html")
+
+
+#: Chapters with exercises: their solutions ({solution} directives of sphinx-exercise with
+#: ``:class: dropdown``) are hidden behind sphinx-togglebutton's toggle.
+EXERCISE_CHAPTERS = [page for page in CHAPTERS
+                     if "{solution}" in (ROOT / "book" / f"{page}.md").read_text()]
+
+
+def _assert_solutions_toggle(browser, url: str) -> None:
+    """Every solution's code is hidden; a click on the first one's toggle shows it alone."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    solutions = browser.find_elements(By.CSS_SELECTOR, "div.solution")
+    assert solutions, f"{url} has no solution"
+    # togglebutton.js adds one button per solution once the page has loaded.
+    WebDriverWait(browser, 30).until(lambda driver: all(
+        s.find_elements(By.CSS_SELECTOR, "button.toggle-button") for s in solutions))
+    codes = [s.find_element(By.CSS_SELECTOR, "div.highlight") for s in solutions]
+    assert not any(code.is_displayed() for code in codes), "a solution shows before its click"
+    exercise = browser.find_element(By.CSS_SELECTOR, "div.exercise")
+    assert exercise.is_displayed() and exercise.text.strip()
+    first = solutions[0].find_element(By.CSS_SELECTOR, "button.toggle-button")
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'});", first)
+    first.click()
+    WebDriverWait(browser, 10).until(lambda driver: codes[0].is_displayed())
+    assert "def exercise_1(" in codes[0].text
+    assert not any(code.is_displayed() for code in codes[1:])
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+@pytest.mark.parametrize("page", EXERCISE_CHAPTERS)
+def test_every_solution_of_the_built_site_is_hidden_until_clicked(page, built_server, browser):
+    _assert_solutions_toggle(browser, f"{built_server}/book/{page}.html")
