@@ -218,6 +218,51 @@ def test_ch03_exercise_3():
     assert shares.loc["good", "both"] == pytest.approx(expected.sum(), abs=1e-6)
 
 
+# ----------------------------------------------------------------------------- Chapter 4
+
+
+@pytest.mark.parametrize("values", [(0.0, 2.0, 0.5, 3.0, 1.0, 2.5, 1.5),
+                                    (3.0, 1.0, 4.0, 1.5, 5.0, 9.0, 2.0, 6.0)])
+def test_ch04_exercise_1(values):
+    from scipy import sparse
+
+    from helpers import topology
+
+    pairs = solutions("04").exercise_1(values)
+    n = len(values)
+    path = sparse.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], format="csr")
+    h0 = topology.lower_star_persistence(path, np.asarray(values))[0]
+    expected = h0[np.lexsort((h0[:, 1], h0[:, 0]))]
+    np.testing.assert_array_equal(pairs[["birth", "death"]].to_numpy(), expected)
+
+
+def test_ch04_exercise_2():
+    table = solutions("04").exercise_2(optima=("good", "bad"), train_epochs=2, train_size=40,
+                                       directions=(0, 1), retrain_epochs=2, knn=4,
+                                       phate_knn=4)
+    assert list(table.index) == ["good", "bad"]
+    # Ripser's diagrams are float32: the bar's birth matches the smallest loss to 1e-7.
+    np.testing.assert_allclose(table["essential bar"], table["loss spread squared"], rtol=1e-6)
+    np.testing.assert_allclose(table["max"], table["drop"] + table["essential bar"])
+    assert ((table["share of the bar"] > 0) & (table["share of the bar"] <= 1)).all()
+
+
+def test_ch04_exercise_3():
+    from helpers import zoo
+
+    settings = {"train": {"epochs": 2, "train_size": 40, "batch_size": 20},
+                "grid": {"weight_decay": [0.0, 0.005], "augment": [False, True]},
+                "seeds": [0, 1], "step_sizes": [0.5, 1.0], "epochs": 2, "knn": 4,
+                "phate_knn": 4}
+    found = solutions("04").exercise_3(zoo_settings=settings)
+    assert sorted(found["factor"]) == ["augment", "weight_decay"]
+    assert found["p_value"].is_monotonic_increasing
+    table = zoo.chapter_zoo("workshop", settings).run(progress=False).table
+    row = found.set_index("factor").loc["weight_decay"]
+    expected = table.groupby("weight_decay")["total_persistence_h0_drop_train"].median()
+    assert row["medians"] == ", ".join(f"{w}: {m:.3g}" for w, m in expected.items())
+
+
 # ----------------------------------------------------------------------------- Chapter 6
 
 
@@ -344,6 +389,8 @@ def free_names(node: ast.FunctionDef) -> set[str]:
             bound.add((inner.asname or inner.name).split(".")[0])
         elif isinstance(inner, ast.Name):
             (read if isinstance(inner.ctx, ast.Load) else bound).add(inner.id)
+        elif isinstance(inner, ast.FunctionDef) and inner is not node:
+            bound.add(inner.name)  # a helper defined inside the solution
     return read - bound - set(dir(builtins))
 
 
