@@ -528,7 +528,7 @@ def as_tensors(data: Any, name: str = "data") -> tuple[torch.Tensor, torch.Tenso
     [0, 1, 2, 3, 4]
     """
     if _is_pair(data):
-        x, y = (_as_tensor(part) for part in data)
+        x, y = (_as_tensor(part, name) for part in data)
     else:
         if isinstance(data, torch.utils.data.Dataset) and not isinstance(
                 data, torch.utils.data.IterableDataset):
@@ -542,8 +542,8 @@ def as_tensors(data: Any, name: str = "data") -> tuple[torch.Tensor, torch.Tenso
         if not batches or not all(_is_pair(batch) for batch in batches):
             raise ValueError(f"{name} must yield (x, y) batches of tensors or arrays; got "
                              f"{'nothing' if not batches else type(batches[0]).__name__}")
-        x = torch.cat([_as_tensor(batch[0]) for batch in batches])
-        y = torch.cat([_as_tensor(batch[1]) for batch in batches])
+        x = torch.cat([_as_tensor(batch[0], name) for batch in batches])
+        y = torch.cat([_as_tensor(batch[1], name) for batch in batches])
     if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
         raise ValueError(f"{name} must hold x and y with the same, non-zero number of "
                          f"samples; got shapes {tuple(x.shape)} and {tuple(y.shape)}")
@@ -555,11 +555,11 @@ def _is_pair(value: Any) -> bool:
             and all(isinstance(part, torch.Tensor | np.ndarray) for part in value))
 
 
-def _as_tensor(values: torch.Tensor | np.ndarray) -> torch.Tensor:
+def _as_tensor(values: torch.Tensor | np.ndarray, name: str) -> torch.Tensor:
     if isinstance(values, torch.Tensor):
         return values.detach()
     array = np.ascontiguousarray(values)
     if array.dtype.kind not in "biuf":
-        raise ValueError(f"data must be numeric; got dtype {array.dtype}")
+        raise ValueError(f"{name} must be numeric; got dtype {array.dtype}")
     tensor = torch.from_numpy(array.copy())
     return tensor.float() if tensor.is_floating_point() else tensor
