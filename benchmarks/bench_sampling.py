@@ -52,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_evaluate  # noqa: E402
 
+import helpers.data  # noqa: E402
 import helpers.directions  # noqa: E402
 from helpers.cache import ArtifactCache  # noqa: E402
 from helpers.flat_parameters import flatten_parameters, load_flat_parameters  # noqa: E402
@@ -85,12 +86,17 @@ def bare_epochs(optimum, dataset, seed: int, step: float, epochs: int) -> float:
     started = time.perf_counter()
     optimizer = make_optimizer(config, model.parameters())
     generator = torch.Generator().manual_seed(config.seed)
+
+    def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return helpers.data.augment(x, config.dataset, generator)
+
     for epoch in range(1, epochs + 1):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, epoch)
         model.train()
-        _train_one_epoch(model, optimizer, dataset.train_x, dataset.train_y, config,
-                         generator, torch.device(config.device))
+        _train_one_epoch(model, optimizer, dataset.train_x, dataset.train_y, config.batch_size,
+                         None, augment if config.augment else None, generator,
+                         torch.device(config.device))
     return time.perf_counter() - started
 
 

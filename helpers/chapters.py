@@ -203,8 +203,10 @@ class WorkStarted(RuntimeError):
 #: The calls that start a chapter's long work (training, sampling, embedding, sweeps).
 #: :func:`check_parameters` stops at the first of them: every parameter must have been
 #: checked before.
-WORK = ("helpers.train.fit", "helpers.train.train", "helpers.sampling.fit",
-        "helpers.sampling.jump_and_retrain", "helpers.sampling.grid_sample",
+WORK = ("helpers.train.fit", "helpers.train.train", "helpers.train.fit_model",
+        "helpers.sampling.fit", "helpers.sampling.fit_model",
+        "helpers.sampling.jump_and_retrain", "helpers.sampling.jump_and_retrain_model",
+        "helpers.sampling.grid_sample",
         "helpers.sampling.naive_sample", "helpers.embedding.embed",
         "helpers.comparison.compare_embeddings", "helpers.comparison.phate_neighbourhoods",
         "helpers.pipeline.compute_features", "helpers.pipeline.feature_sweep",

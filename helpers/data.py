@@ -487,3 +487,82 @@ def randomize_labels(y: torch.Tensor, seed: int) -> torch.Tensor:
     seed = check_int("seed", seed, minimum=0)
     order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     return y[order.to(y.device)]
+
+
+# --- a reader's own data ----------------------------------------------------------------
+
+def as_tensors(data: Any, name: str = "data") -> tuple[torch.Tensor, torch.Tensor]:
+    """A reader's own data as one pair of in-memory tensors ``(x, y)``.
+
+    The helpers that take a reader's model (:func:`helpers.train.fit_model`,
+    :func:`helpers.sampling.jump_and_retrain_model`) hold the data in memory, as the
+    book does with its own datasets, and batch it themselves, reproducibly from a seed.
+
+    Parameters
+    ----------
+    data : pair, torch Dataset, DataLoader or iterable of pairs
+        ``(x, y)``: two tensors or NumPy arrays with the same first dimension; or a
+        ``torch.utils.data.Dataset`` whose items are ``(x, y)`` pairs (a
+        ``TensorDataset``, say); or a ``DataLoader`` or any other iterable of ``(x, y)``
+        batches, read once, in its order. A loader's batch size and shuffling do not
+        matter; a loader that augments is read with one draw of its augmentation.
+    name : str
+        The argument's name, for error messages.
+
+    Returns
+    -------
+    x, y : torch.Tensor
+        NumPy floating-point arrays become float32 (the dtype of a torch model's
+        parameters by default); tensors keep their dtype and are detached.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is none of these, is empty, or ``x`` and ``y`` differ in length.
+
+    Examples
+    --------
+    >>> x, y = as_tensors((np.zeros((5, 2)), np.arange(5)))
+    >>> x.dtype, y.dtype, len(x)
+    (torch.float32, torch.int64, 5)
+    >>> from torch.utils.data import DataLoader, TensorDataset
+    >>> loader = DataLoader(TensorDataset(torch.ones(5, 2), torch.arange(5)), batch_size=2)
+    >>> as_tensors(loader)[1].tolist()
+    [0, 1, 2, 3, 4]
+    """
+    if _is_pair(data):
+        x, y = (_as_tensor(part, name) for part in data)
+    else:
+        if isinstance(data, torch.utils.data.Dataset) and not isinstance(
+                data, torch.utils.data.IterableDataset):
+            data = torch.utils.data.DataLoader(data, batch_size=1024)
+        try:
+            batches = list(iter(data))
+        except TypeError:
+            raise ValueError(f"{name} must be a pair (x, y) of tensors or arrays, a torch "
+                             f"Dataset or a DataLoader of (x, y) batches; got "
+                             f"{type(data).__name__}") from None
+        if not batches or not all(_is_pair(batch) for batch in batches):
+            raise ValueError(f"{name} must yield (x, y) batches of tensors or arrays; got "
+                             f"{'nothing' if not batches else type(batches[0]).__name__}")
+        x = torch.cat([_as_tensor(batch[0], name) for batch in batches])
+        y = torch.cat([_as_tensor(batch[1], name) for batch in batches])
+    if x.ndim == 0 or y.ndim == 0 or len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"{name} must hold x and y with the same, non-zero number of "
+                         f"samples; got shapes {tuple(x.shape)} and {tuple(y.shape)}")
+    return x, y
+
+
+def _is_pair(value: Any) -> bool:
+    return (isinstance(value, tuple | list) and len(value) == 2
+            and all(isinstance(part, torch.Tensor | np.ndarray) for part in value))
+
+
+def _as_tensor(values: torch.Tensor | np.ndarray, name: str) -> torch.Tensor:
+    if isinstance(values, torch.Tensor):
+        return values.detach()
+    array = np.ascontiguousarray(values)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be numeric; got dtype {array.dtype}")
+    tensor = torch.from_numpy(array.copy())
+    return tensor.float() if tensor.is_floating_point() else tensor

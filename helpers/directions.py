@@ -9,7 +9,8 @@ Directions
     defaults here). Vectors are flat, in the order of :mod:`helpers.flat_parameters`.
 
 Evaluation
-    :func:`evaluate_points` gives the mean cross-entropy and accuracy at each row of a
+    :func:`evaluate_points` gives the mean loss (cross-entropy, or a ``loss`` of
+    :mod:`helpers.losses`) and accuracy at each row of a
     matrix of flat parameter vectors; :func:`evaluate_along` does the same at
     ``base + coefficients @ directions`` and forms each point only when it is
     evaluated, so a grid of thousands of points never exists as an ``m × P`` matrix.
@@ -34,8 +35,10 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
+import helpers.losses
 from helpers.checks import check_choice, check_int, check_sequence
 from helpers.flat_parameters import as_tensor, is_bias_or_batchnorm, parameter_count
+from helpers.losses import LossFunction, check_loss
 
 NORMALIZATIONS = ("filter", "layer", None)
 IGNORES = ("biasbn", None)
@@ -195,8 +198,9 @@ def _nonzero(norm: torch.Tensor) -> torch.Tensor:
 
 def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size: int = 256,
                     points_per_batch: int = 16, method: str = "loop",
-                    device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
-    """Mean cross-entropy loss and accuracy on ``(x, y)`` at each row of ``points``.
+                    device: str | torch.device = "cpu",
+                    loss: LossFunction | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean loss and accuracy on ``(x, y)`` at each row of ``points``.
 
     The model is deep-copied, moved to ``device`` and put in evaluation mode; the
     caller's model is not changed. Each row of ``points`` replaces the model's
@@ -213,7 +217,7 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
     x : array_like or torch.Tensor
         Inputs, ``(n, ...)``, float.
     y : array_like or torch.Tensor
-        Integer class labels, ``(n,)``.
+        Integer class labels, ``(n,)``; with a ``loss``, any targets it takes.
     batch_size : int
         Inputs per forward pass.
     points_per_batch : int
@@ -228,14 +232,17 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
         accelerators, where one launch per layer for many points may pay.
     device : str or torch.device
         Where to compute.
+    loss : callable, optional
+        ``loss(outputs, targets)`` (:mod:`helpers.losses`); cross-entropy by default.
 
     Returns
     -------
     loss : numpy.ndarray
-        float64, ``(m,)``, mean cross-entropy per point (``nan``/``inf`` where the
+        float64, ``(m,)``, mean loss per point (``nan``/``inf`` where the
         network overflows).
     accuracy : numpy.ndarray
-        float64, ``(m,)``, fraction of correctly classified inputs per point.
+        float64, ``(m,)``, fraction of correctly classified inputs per point (``nan``
+        unless ``y`` holds class labels).
 
     Raises
     ------
@@ -255,7 +262,7 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
     >>> loss.shape, bool(np.isclose(loss[0], nn.functional.cross_entropy(net(x), y).item()))
     ((2,), True)
     """
-    prepared = _prepare(model, x, y, batch_size, points_per_batch, method, device)
+    prepared = _prepare(model, x, y, batch_size, points_per_batch, method, device, loss)
     matrix = points if isinstance(points, torch.Tensor) else np.asarray(points)
     n_params = parameter_count(model)
     if matrix.ndim != 2 or matrix.shape[1] != n_params:
@@ -274,8 +281,8 @@ def evaluate_points(model: nn.Module, points: Any, x: Any, y: Any, *, batch_size
 
 def evaluate_along(model: nn.Module, base: Any, directions: Any, coefficients: Any, x: Any,
                    y: Any, *, batch_size: int = 256, points_per_batch: int = 16,
-                   method: str = "loop",
-                   device: str | torch.device = "cpu") -> tuple[np.ndarray, np.ndarray]:
+                   method: str = "loop", device: str | torch.device = "cpu",
+                   loss: LossFunction | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Loss and accuracy at the points ``base + coefficients[i] @ directions``.
 
     The common case of grid and naive sampling: ``k`` directions, ``m`` coefficient
@@ -294,8 +301,8 @@ def evaluate_along(model: nn.Module, base: Any, directions: Any, coefficients: A
     coefficients : array_like or torch.Tensor
         ``(m, k)``; with a single direction also ``(m,)``.
     x, y : array_like or torch.Tensor
-        Inputs ``(n, ...)`` and integer labels ``(n,)``.
-    batch_size, points_per_batch, method, device
+        Inputs ``(n, ...)`` and integer labels ``(n,)`` (with a ``loss``, its targets).
+    batch_size, points_per_batch, method, device, loss
         As in :func:`evaluate_points`.
 
     Returns
@@ -319,7 +326,7 @@ def evaluate_along(model: nn.Module, base: Any, directions: Any, coefficients: A
     >>> loss.shape, bool(np.isclose(loss[0], nn.functional.cross_entropy(net(x), y).item()))
     ((3,), True)
     """
-    prepared = _prepare(model, x, y, batch_size, points_per_batch, method, device)
+    prepared = _prepare(model, x, y, batch_size, points_per_batch, method, device, loss)
     n_params = parameter_count(model)
     base_t = as_tensor("base", base)
     if base_t.shape != (n_params,):
@@ -360,7 +367,7 @@ class _Prepared:
     """A private evaluation-mode copy of the model and the data on one device."""
 
     def __init__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int,
-                 method: str, device: torch.device) -> None:
+                 method: str, device: torch.device, loss: LossFunction | None = None) -> None:
         self.device = device
         self.model = copy.deepcopy(model).to(device).eval()
         self.names = [name for name, _ in self.model.named_parameters()]
@@ -368,7 +375,7 @@ class _Prepared:
         self.numels = [p.numel() for _, p in self.model.named_parameters()]
         self.buffers = dict(self.model.named_buffers())
         self.x, self.y = x.to(device), y.to(device)
-        self.batch_size, self.method = batch_size, method
+        self.batch_size, self.method, self.loss = batch_size, method, loss
 
     def split(self, chunk: torch.Tensor) -> dict[str, torch.Tensor]:
         """``(b, P)`` → ``{name: (b, *shape)}`` views."""
@@ -381,12 +388,13 @@ class _Prepared:
 
 
 def _prepare(model: Any, x: Any, y: Any, batch_size: int, points_per_batch: int, method: str,
-             device: Any) -> _Prepared:
+             device: Any, loss: Any = None) -> _Prepared:
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module; got {type(model)!r}")
     batch_size = check_int("batch_size", batch_size, minimum=1)
     check_int("points_per_batch", points_per_batch, minimum=1)
     check_choice("method", method, METHODS)
+    check_loss(loss)
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as error:
@@ -394,13 +402,15 @@ def _prepare(model: Any, x: Any, y: Any, batch_size: int, points_per_batch: int,
                          f"got {device!r}") from error
     x_t = as_tensor("x", x).to(torch.float32)
     y_t = as_tensor("y", y)
-    if y_t.ndim != 1 or y_t.is_floating_point():
+    if loss is None and (y_t.ndim != 1 or y_t.is_floating_point()):
         raise ValueError(f"y must be a 1-D array of integer labels; got shape "
                          f"{tuple(y_t.shape)}, dtype {y_t.dtype}")
-    if len(x_t) != len(y_t) or len(x_t) == 0:
+    if y_t.ndim == 0 or len(x_t) != len(y_t) or len(x_t) == 0:
         raise ValueError(f"x and y must have the same, non-zero length; got {len(x_t)} and "
                          f"{len(y_t)}")
-    return _Prepared(model, x_t, y_t.long(), batch_size, method, device)
+    if not y_t.is_floating_point():
+        y_t = y_t.long()
+    return _Prepared(model, x_t, y_t, batch_size, method, device, loss)
 
 
 @torch.no_grad()
@@ -422,14 +432,24 @@ def _evaluate(prepared: _Prepared, chunks: Iterator[torch.Tensor],
             else:
                 logits = torch.stack([prepared.forward({k: v[i] for k, v in parameters.items()},
                                                        xb) for i in range(b)])
-            per_sample = nn.functional.cross_entropy(
-                logits.flatten(0, 1), yb.repeat(b), reduction="none").view(b, -1)
-            loss_sum += per_sample.double().sum(1)
-            correct += (logits.argmax(-1) == yb).sum(1)
+            if prepared.loss is None:
+                per_sample = nn.functional.cross_entropy(
+                    logits.flatten(0, 1), yb.repeat(b), reduction="none").view(b, -1)
+                loss_sum += per_sample.double().sum(1)
+                correct += (logits.argmax(-1) == yb).sum(1)
+                continue
+            for i in range(b):  # the reader's loss, point by point
+                values = helpers.losses.batch_losses(prepared.loss, logits[i], yb)
+                loss_sum[i] += (values.double().sum() if values.ndim
+                                else values.double() * len(yb))
+                hits = helpers.losses.correct(logits[i], yb)
+                correct[i] = -1 if hits is None or correct[i] < 0 else correct[i] + hits
         losses.append(loss_sum.cpu())
         corrects.append(correct.cpu())
     loss = (torch.cat(losses) / n).numpy()
-    accuracy = (torch.cat(corrects).double() / n).numpy()
+    counts = torch.cat(corrects)
+    # -1 marks a point whose targets are not class labels: no accuracy.
+    accuracy = torch.where(counts >= 0, counts.double() / n, torch.nan).numpy()
     if len(loss) != m:  # pragma: no cover - guards the one-to-one pairing with the input rows
         raise AssertionError(f"{len(loss)} results for {m} points")
     return loss, accuracy

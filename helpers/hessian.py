@@ -63,12 +63,11 @@ import torch
 from scipy.linalg import eigh_tridiagonal
 from torch import nn
 
+import helpers.losses
 from helpers.checks import check_choice, check_float, check_int
+from helpers.losses import LossFunction, check_loss
 
 EIGEN_METHODS = ("lanczos", "power")
-
-#: Loss of a batch: ``loss(logits, targets)``, mean-reduced.
-LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 class HessianOperator:
@@ -86,7 +85,8 @@ class HessianOperator:
     y : torch.Tensor
         Targets ``(n, ...)`` for ``loss``; integer class labels for the default.
     loss : callable, optional
-        ``loss(logits, targets)``, mean over the batch; cross-entropy by default.
+        ``loss(outputs, targets)``, the batch mean or one value per sample
+        (:mod:`helpers.losses`); cross-entropy by default.
     batch_size : int, default 256
         Samples per forward pass. The loss is ``Σ_b (n_b / n) loss_b``, the mean over
         all ``n`` samples whatever the batch size.
@@ -121,8 +121,7 @@ class HessianOperator:
         if len(x) != len(y) or len(x) == 0:
             raise ValueError(f"x and y must have the same, non-zero length; got {len(x)} "
                              f"and {len(y)}")
-        if loss is not None and not callable(loss):
-            raise ValueError(f"loss must be a callable loss(logits, targets) or None; got {loss!r}")
+        check_loss(loss)
         self.batch_size = check_int("batch_size", batch_size, minimum=1)
         try:
             self.device = torch.device(device)
@@ -139,7 +138,7 @@ class HessianOperator:
         self.n_params = sum(p.numel() for p in self.parameters)
         self.x, self.y = x, y
         self.n_samples = len(x)
-        self.loss_function = loss or nn.functional.cross_entropy
+        self.loss_function = loss
         self.n_products = 0
 
     def batches(self) -> Any:
@@ -166,7 +165,7 @@ class HessianOperator:
                       strict=True)]
         total = torch.zeros(self.n_params, dtype=self.dtype, device=self.device)
         for xb, yb, weight in self.batches():
-            loss = self.loss_function(self.model(xb), yb) * weight
+            loss = helpers.losses.mean_loss(self.loss_function, self.model(xb), yb) * weight
             gradient = torch.autograd.grad(loss, self.parameters, create_graph=True)
             directional = sum((g * v).sum() for g, v in zip(gradient, pieces, strict=True))
             products = torch.autograd.grad(directional, self.parameters)
@@ -192,7 +191,7 @@ class HessianOperator:
         total_loss = 0.0
         total = torch.zeros(self.n_params, dtype=self.dtype, device=self.device)
         for xb, yb, weight in self.batches():
-            loss = self.loss_function(self.model(xb), yb) * weight
+            loss = helpers.losses.mean_loss(self.loss_function, self.model(xb), yb) * weight
             gradient = torch.autograd.grad(loss, self.parameters)
             total += torch.cat([g.reshape(-1) for g in gradient])
             total_loss += float(loss.detach())

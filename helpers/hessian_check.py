@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+import helpers.losses
 from helpers.checks import check_int
 from helpers.hessian import (
     HessianOperator,
@@ -82,7 +83,7 @@ def dense_hessian(operator: HessianOperator, max_params: int = 5000) -> np.ndarr
         total = vector.new_zeros(())
         for xb, yb, weight in operator.batches():
             logits = functional_call(operator.model, (params, buffers), (xb,))
-            total = total + operator.loss_function(logits, yb) * weight
+            total = total + helpers.losses.mean_loss(operator.loss_function, logits, yb) * weight
         return total
 
     matrix = torch.autograd.functional.hessian(mean_loss, flat)

@@ -16,8 +16,10 @@ steps, each of which lives in its own module of this package:
    number of saddles of the merge tree, beside the optimum's own test loss.
 
 :class:`FeatureTask` holds every setting of that pipeline; :func:`compute_features`
-runs it and returns a :class:`LandscapeFeatures`; :func:`landscape_features` is the
-same as a task of :func:`helpers.sweep.run_sweep` (``task(config) -> (arrays, meta)``),
+runs it and returns a :class:`LandscapeFeatures`; :func:`sample_features` runs steps 3–6
+alone, on any samples with their parameters (a reader's own model's, for instance);
+:func:`landscape_features` is the same as a task of :func:`helpers.sweep.run_sweep`
+(``task(config) -> (arrays, meta)``),
 and :func:`feature_sweep` runs it over many networks, cached, in this process or on a
 Dask cluster, with the modules the pipeline calls in its cache key.
 
@@ -52,6 +54,7 @@ import helpers.directions
 import helpers.embedding
 import helpers.flat_parameters
 import helpers.models
+import helpers.sample_table
 import helpers.sampling
 import helpers.sweep
 import helpers.topology
@@ -279,7 +282,8 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
 
     Training and jump-and-retrain are read from the artifact cache when they were
     computed before (by this or another chapter); PHATE and the topology are
-    recomputed (a second or two). :func:`feature_sweep` caches the whole result.
+    recomputed (a second or two) by :func:`sample_features`. :func:`feature_sweep`
+    caches the whole result.
 
     Parameters
     ----------
@@ -312,34 +316,112 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
         optimum, task.seeds, task.step_sizes, task.epochs, retrain=task.retrain,
         steps_per_sample=task.steps_per_sample, normalization=task.normalization,
         progress=progress)
+    n = len(samples)
+    # A retrain that diverged leaves fewer samples than the task was checked against.
+    features = sample_features(samples, knn=min(task.knn, n - 1),
+                               phate_knn=min(task.phate_knn, n - 2),
+                               filtration=task.filtration,
+                               potential_metric=task.potential_metric,
+                               random_state=task.random_state)
+    features.summary["seconds_training"] = float(seconds_training)
+    return features
+
+
+def sample_features(samples: helpers.sample_table.Samples, *, knn: int = 20,
+                    phate_knn: int = 15, filtration: str = "train_loss",
+                    potential_metric: str = "euclidean",
+                    random_state: int = 0) -> LandscapeFeatures:
+    """Steps 3–6 of the pipeline on any samples with their parameters: embedding to numbers.
+
+    The samples may come from :func:`helpers.sampling.jump_and_retrain` around one of
+    the book's networks or from :func:`helpers.sampling.jump_and_retrain_model` around a
+    reader's own model: cosine PHATE of the parameter matrix, the kNN graph on potential
+    distances, the persistence diagrams and merge tree of its ``filtration``, and the
+    summary numbers.
+
+    Parameters
+    ----------
+    samples : helpers.sample_table.Samples
+        With their parameter matrix (``record_parameters=True``), at least 3 rows.
+    knn : int, default 20
+        Neighbours of each sample in the filtered graph, ``1 <= knn <= n - 1``.
+    phate_knn : int, default 15
+        PHATE's neighbours, ``1 <= phate_knn <= n - 2``.
+    filtration, potential_metric, random_state
+        As in :class:`FeatureTask`.
+
+    Returns
+    -------
+    LandscapeFeatures
+        Its ``summary`` has every field of :data:`SUMMARY_FIELDS`, ``seconds_training``
+        0 (the samples' network was trained elsewhere).
+
+    Raises
+    ------
+    ValueError
+        On samples without parameters or a bad setting, before any work.
+
+    Warns
+    -----
+    UserWarning
+        When the kNN graph (or PHATE's) is disconnected, as :func:`compute_features`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch import nn
+    >>> from helpers.sampling import jump_and_retrain_model
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> x = torch.randn(40, 2)
+    >>> samples = jump_and_retrain_model(net, (x, (x[:, 0] > 0).long()), seeds=[0, 1],
+    ...                                  step_sizes=[0.5], epochs=4, batch_size=8)
+    >>> features = sample_features(samples, knn=5, phate_knn=5)
+    >>> features.summary["n_samples"], features.diagrams[0].shape[1]
+    (11, 2)
+    """
+    if not isinstance(samples, helpers.sample_table.Samples) or samples.parameters is None:
+        raise ValueError("samples must be Samples recorded with their parameters "
+                         "(record_parameters=True)")
     table = samples.table
     n = len(table)
+    if n < 3:
+        raise ValueError(f"samples must hold at least 3 rows for PHATE and a graph; got {n}")
+    knn = check_int("knn", knn, minimum=1, maximum=n - 1)
+    phate_knn = check_int("phate_knn", phate_knn, minimum=1, maximum=n - 2)
+    check_choice("filtration", filtration, FILTRATIONS)
+    check_choice("potential_metric", potential_metric, METRICS)
+    random_state = check_int("random_state", random_state, minimum=0)
+    values = table[filtration].to_numpy(dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ValueError(f"filtration {filtration!r} must be finite on every sample; the "
+                         f"samples have {int((~np.isfinite(values)).sum())} non-finite values")
 
     started = time.perf_counter()
     embedded = helpers.embedding.embed(samples.parameters, "phate", metric="cosine",
-                                       random_state=task.random_state,
-                                       knn=min(task.phate_knn, n - 2), n_landmark=None)
+                                       random_state=random_state, knn=phate_knn,
+                                       n_landmark=None)
     seconds_embedding = time.perf_counter() - started
 
     started = time.perf_counter()
     potential = embedded.diagnostics["diffusion_potential"]
     if potential.shape[0] != n:  # pragma: no cover - guards the one-to-one pairing
         raise AssertionError(f"{potential.shape[0]} potential rows for {n} samples")
-    distances = helpers.distances.potential_distances(potential, metric=task.potential_metric)
-    knn = min(task.knn, n - 1)
+    distances = helpers.distances.potential_distances(potential, metric=potential_metric)
     graph = helpers.graphs.knn_graph(distances=distances, k=knn)
     # Row i of the table, of the parameters and of the potential is vertex i.
-    values = table[task.filtration].to_numpy(dtype=np.float64)
     diagrams = helpers.topology.lower_star_persistence(graph, values, maxdim=1)
     tree = helpers.topology.merge_tree(graph, values)
     seconds_topology = time.perf_counter() - started
 
     h0, h1 = diagrams
-    final = optimum.final
+    optimum = table[table["kind"] == "optimum"].iloc[0]
+    runs = samples.runs
     summary = {
-        "train_loss": float(final["train_loss"]), "test_loss": float(final["test_loss"]),
-        "train_accuracy": float(final["train_accuracy"]),
-        "test_accuracy": float(final["test_accuracy"]),
+        "train_loss": float(optimum["train_loss"]), "test_loss": float(optimum["test_loss"]),
+        "train_accuracy": float(optimum["train_accuracy"]),
+        "test_accuracy": float(optimum["test_accuracy"]),
         # Finite points only: the essential H0 point would make the sum infinite.
         "total_persistence_h0": helpers.topology.total_persistence(h0, essential="drop"),
         "total_persistence_h1": helpers.topology.total_persistence(h1, essential="drop"),
@@ -353,10 +435,11 @@ def compute_features(task: FeatureTask, *, progress: bool | None = None,
         "n_components": helpers.graphs.connected_components(graph), "knn_used": knn,
         "phate_t": int(embedded.diagnostics["t"]),
         "phate_components": int(embedded.diagnostics["n_connected_components"]),
-        "diverged_retrains": int((samples.runs["diverged_epoch"] >= 0).sum()),
-        "steps_per_sample": int(samples.runs["steps_per_sample"].iloc[0]),
-        "seconds_training": float(seconds_training),
-        "seconds_sampling": float(samples.runs["seconds"][~samples.runs["from_cache"]].sum()),
+        "diverged_retrains": int((runs["diverged_epoch"] >= 0).sum()) if runs is not None else 0,
+        "steps_per_sample": int(runs["steps_per_sample"].iloc[0]) if runs is not None else -1,
+        "seconds_training": 0.0,
+        "seconds_sampling": (float(runs["seconds"][~runs["from_cache"]].sum())
+                             if runs is not None else float(samples.seconds)),
         "seconds_embedding": float(seconds_embedding),
         "seconds_topology": float(seconds_topology),
     }

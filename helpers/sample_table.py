@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -104,9 +105,19 @@ def optimum_key(optimum: TrainResult) -> dict[str, Any]:
 
 
 
-def optimum_row(method: str, optimum: TrainResult) -> dict[str, Any]:
-    """The optimum's own row of a sample table (``kind`` "optimum")."""
-    final = optimum.final
+def optimum_row(method: str, optimum: TrainResult | Mapping[str, float]) -> dict[str, Any]:
+    """The optimum's own row of a sample table (``kind`` "optimum").
+
+    ``optimum`` is a trained :class:`~helpers.train.TrainResult` (its final metrics are
+    used) or the ``METRICS`` of a reader's model as a mapping.
+
+    Examples
+    --------
+    >>> row = optimum_row("jump_retrain", dict.fromkeys(METRICS, 0.5))
+    >>> row["kind"], row["train_loss"]
+    ('optimum', 0.5)
+    """
+    final = optimum.final if isinstance(optimum, TrainResult) else optimum
     return {"method": method, "kind": "optimum", "seed": -1, "step_size": 0.0, "epoch": -1,
             "steps": -1, "a": 0.0, "b": 0.0, "c": 0.0, "diverged": False,
             **{m: float(final[m]) for m in METRICS}}
@@ -120,11 +131,15 @@ def optimum_buffers(optimum: TrainResult) -> np.ndarray:
 
 
 
-def sample_model(optimum: TrainResult, samples: Samples, row: int) -> torch.nn.Module:
+def sample_model(optimum: TrainResult | torch.nn.Module, samples: Samples,
+                 row: int) -> torch.nn.Module:
     """A fresh copy of the optimum's network carrying sample ``row``, ready to evaluate.
 
     Loads the row's parameters and the BatchNorm running statistics it was evaluated
     with, so that :func:`helpers.train.evaluate` reproduces the row's recorded losses.
+    ``optimum`` is the book's :class:`~helpers.train.TrainResult`, or the reader's own
+    model that :func:`helpers.sampling.jump_and_retrain_model` sampled around (it is
+    copied, not changed).
 
     Examples
     --------
@@ -138,12 +153,13 @@ def sample_model(optimum: TrainResult, samples: Samples, row: int) -> torch.nn.M
     >>> bool(np.isclose(loss, samples.table["train_loss"].iloc[3], rtol=1e-5))
     True
     """
-    check_optimum(optimum)
+    if not isinstance(optimum, torch.nn.Module):
+        check_optimum(optimum)
     if not isinstance(samples, Samples) or samples.parameters is None or samples.buffers is None:
         raise ValueError("samples must be Samples recorded with their parameters "
                          "(record_parameters=True)")
     row = check_int("row", row, minimum=0, maximum=len(samples) - 1)
-    model = optimum.model()
+    model = copy.deepcopy(optimum) if isinstance(optimum, torch.nn.Module) else optimum.model()
     load_flat_parameters(model, samples.parameters[row])
     load_flat_buffers(model, samples.buffers[row])
     return model.eval()

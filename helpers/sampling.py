@@ -1,5 +1,9 @@
 """Sampling the loss landscape around an optimum: jump & retrain, grid, naive.
 
+:func:`jump_and_retrain` samples around the book's networks (a
+:class:`~helpers.train.TrainResult`, cached); :func:`jump_and_retrain_model` does the
+same around a reader's own ``torch.nn.Module``, with their own data, loss and optimizer.
+
 All three samplers return :class:`helpers.sample_table.Samples`: a table with one row per
 sampled point and, when recorded, a float32 parameter matrix whose row ``i`` is the point
 of table row ``i`` (the public code of the J&R paper dropped the optimum's row from its
@@ -38,15 +42,19 @@ whose jump point is already non-finite contributes no table row, only its ``runs
 
 from __future__ import annotations
 
+import copy
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import torch
+from torch import nn
 from tqdm import tqdm
 
+import helpers.data
 import helpers.directions
 from helpers.cache import ArtifactCache, code_version, frame_arrays
 from helpers.checks import (
@@ -61,9 +69,11 @@ from helpers.config import TrainConfig, field_names
 from helpers.data import SPLITS
 from helpers.directions import IGNORES, NORMALIZATIONS
 from helpers.flat_parameters import (
+    flatten_buffers,
     flatten_parameters,
     load_flat_parameters,
 )
+from helpers.losses import LossFunction, check_loss
 from helpers.presets import DEFAULT_RETRAIN
 from helpers.sample_table import (
     COLUMNS,
@@ -75,7 +85,16 @@ from helpers.sample_table import (
     optimum_row,
     parameter_matrix,
 )
-from helpers.train import TrainResult, fit, load_training_data, steps_per_epoch
+from helpers.train import (
+    TrainResult,
+    batch_count,
+    evaluate,
+    fit,
+    fit_model,
+    load_training_data,
+    steps_per_epoch,
+    torch_device,
+)
 
 #: The :class:`~helpers.config.TrainConfig` fields a retraining may change. The others
 #: (data, labels, architecture, optimizer type) are the optimum's: the network that is
@@ -246,22 +265,165 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
                 "normalization": normalization, "ignore": ignore}
     key_fields = {**optimum_key(optimum), **settings}
 
-    runs = [(seed, step) for seed in seeds for step in step_sizes]
-    artifacts = {}
-    bar = tqdm(runs, desc="jump & retrain", disable=progress_disabled(progress))
-    for seed, step in bar:
+    def one(seed: int, step: float) -> Any:
         # One artifact per retrain, keyed without the other seeds and steps: a finished
         # retrain survives an interrupt and is shared by runs that differ in those.
         fields = {**key_fields, "seed": seed, "step_size": step, "seeds": None,
                   "step_sizes": None}
-        artifacts[seed, step] = cache.get_or_compute(
+        return cache.get_or_compute(
             "jump-retrain", fields,
-            lambda seed=seed, step=step: _retrain_one(optimum, dataset, seed, step, epochs,
-                                                     every, retrain, normalization, ignore),
+            lambda: _retrain_one(optimum, dataset, seed, step, epochs, every, retrain,
+                                 normalization, ignore),
             code=code)
+
+    def matrix(artifacts: dict, table: pd.DataFrame) -> np.ndarray:
+        return _assemble_parameters(cache, optimum, artifacts, table, key_fields, code)
+
+    return _collect(seeds, step_sizes, one, optimum_row("jump_retrain", optimum),
+                    optimum_buffers(optimum) if record_parameters else None,
+                    matrix if record_parameters else None,
+                    {"optimum": optimum.config.to_dict(), **settings}, every, progress)
+
+
+def jump_and_retrain_model(model: nn.Module, train_data: Any, test_data: Any = None, *,
+                           loss: LossFunction | None = None,
+                           optimizer: Callable[[Any], torch.optim.Optimizer] | None = None,
+                           batch_size: int = 32, seeds: Sequence[int] = (0, 1, 2, 3),
+                           step_sizes: Sequence[float] = (0.25, 0.5, 0.75, 1.0),
+                           epochs: int = 20, steps_per_sample: int | None = None,
+                           normalization: str | None = "filter", ignore: str | None = "biasbn",
+                           record_parameters: bool = True, progress: bool | None = None,
+                           device: str | torch.device = "cpu") -> Samples:
+    """Jump and retrain around a reader's own trained model, on their own data and loss.
+
+    :func:`jump_and_retrain` for any ``torch.nn.Module``: the same jumps (filter-normalized
+    random directions, one per seed, biases and BatchNorm left where they are), the same
+    retraining loop (:func:`helpers.train.fit_model`: batches shuffled from the seed,
+    evaluation in evaluation mode after each sample) and the same
+    :class:`~helpers.sample_table.Samples`, whose every row can be re-evaluated from its
+    stored parameters and BatchNorm statistics
+    (:func:`~helpers.sample_table.sample_model` with the model). Nothing is cached: the
+    artifact cache keys the book's networks by their configuration, which a reader's
+    model does not have.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The trained network: the optimum. It is copied; the caller's model is not changed.
+    train_data, test_data : pair, Dataset or DataLoader
+        What :func:`helpers.data.as_tensors` reads: retraining runs on ``train_data``;
+        ``test_data`` may be ``None`` (the test metrics are then ``nan``).
+    loss : callable, optional
+        ``loss(outputs, targets)`` (:mod:`helpers.losses`); cross-entropy by default.
+    optimizer : callable, optional
+        ``optimizer(parameters)`` returns a fresh ``torch.optim.Optimizer`` for each
+        retrain, e.g. ``lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)``; by default
+        plain SGD at the paper's retraining rate, 0.001.
+    batch_size : int, default 32
+        Samples per retraining step.
+    seeds, step_sizes, epochs, steps_per_sample, normalization, ignore, record_parameters, progress
+        As in :func:`jump_and_retrain`.
+    device : str or torch.device, default "cpu"
+
+    Returns
+    -------
+    Samples
+        As :func:`jump_and_retrain`'s, with ``settings`` holding the model's class name,
+        the batch size and the number of training samples instead of an optimum's
+        configuration; ``parameters`` is in memory.
+
+    Raises
+    ------
+    ValueError
+        On a bad argument, before any retraining.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = nn.Sequential(nn.Linear(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2))
+    >>> x = torch.randn(40, 2)
+    >>> y = (x[:, 0] > 0).long()
+    >>> samples = jump_and_retrain_model(net, (x, y), seeds=[0], step_sizes=[0.5], epochs=2,
+    ...                                  batch_size=8)
+    >>> samples.table["kind"].tolist(), samples.parameters.shape, samples.buffers.shape
+    (['optimum', 'jump', 'retrain', 'retrain'], (4, 58), (4, 16))
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    checked = check_jump_and_retrain(seeds, step_sizes, epochs,
+                                     steps_per_sample=steps_per_sample,
+                                     normalization=normalization, ignore=ignore)
+    seeds, step_sizes, epochs, steps_per_sample = (
+        checked[k] for k in ("seeds", "step_sizes", "epochs", "steps_per_sample"))
+    x, y = helpers.data.as_tensors(train_data, "train_data")
+    test = None if test_data is None else helpers.data.as_tensors(test_data, "test_data")
+    check_loss(loss)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if optimizer is None:
+        def optimizer(parameters: Any) -> torch.optim.Optimizer:
+            return torch.optim.SGD(parameters, lr=DEFAULT_RETRAIN["lr"])
+    made = optimizer(copy.deepcopy(model).parameters()) if callable(optimizer) else None
+    if not isinstance(made, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a callable that returns a torch.optim.Optimizer "
+                         f"for the parameters it is given, or None; got {optimizer!r}")
+    check_bool("record_parameters", record_parameters)
+    if progress is not None:
+        check_bool("progress", progress)
+    device = torch_device(device)
+
+    optimum = copy.deepcopy(model).to(device).eval()
+    per_epoch = batch_count(len(x), batch_size)
+    every = _epochs_between(per_epoch, steps_per_sample)
+    train_loss, train_accuracy, _ = evaluate(optimum, x, y, loss=loss)
+    test_loss, test_accuracy, _ = (evaluate(optimum, *test, loss=loss) if test is not None
+                                   else (np.nan, np.nan, None))
+    if not np.isfinite(train_loss):
+        raise ValueError(f"model must have a finite loss on train_data; got {train_loss}")
+    first = optimum_row("jump_retrain", {
+        "train_loss": train_loss, "train_accuracy": train_accuracy, "test_loss": test_loss,
+        "test_accuracy": test_accuracy})
+
+    def one(seed: int, step: float) -> _Computed:
+        jumped = copy.deepcopy(optimum)
+        _jump(jumped, seed, step, normalization, ignore)
+        result = fit_model(jumped, optimizer(jumped.parameters()), (x, y), test,
+                           epochs=epochs * every, batch_size=batch_size, loss=loss, seed=seed,
+                           record_parameters=True, record_every=every, device=device,
+                           progress=False)
+        return _Computed(*_retrain_arrays(result, per_epoch))
+
+    def matrix(artifacts: dict, table: pd.DataFrame) -> np.ndarray:
+        blocks = [flatten_parameters(optimum)[None]]
+        blocks += [np.asarray(a["parameters"]) for a in artifacts.values()]
+        return np.concatenate(blocks)
+
+    settings = {"model": type(model).__name__, "batch_size": batch_size, "n_train": len(x),
+                "seeds": list(seeds), "step_sizes": list(step_sizes), "epochs": epochs,
+                "steps_per_sample": steps_per_sample, "normalization": normalization,
+                "ignore": ignore}
+    return _collect(seeds, step_sizes, one, first,
+                    flatten_buffers(optimum) if record_parameters else None,
+                    matrix if record_parameters else None, settings, every, progress)
+
+
+def _collect(seeds: Sequence[int], step_sizes: Sequence[float], one: Callable[[int, float], Any],
+             first: dict[str, Any], first_buffers: np.ndarray | None,
+             matrix: Callable[[dict, pd.DataFrame], np.ndarray] | None,
+             settings: dict[str, Any], every: int, progress: bool | None) -> Samples:
+    """Run every (seed, step) retrain with ``one`` and assemble the samples, optimum first.
+
+    ``one`` returns a cache artifact or a :class:`_Computed` (the same interface);
+    ``matrix`` builds the parameter matrix from them (``None``: not recorded).
+    """
+    runs = [(seed, step) for seed in seeds for step in step_sizes]
+    artifacts = {}
+    bar = tqdm(runs, desc="jump & retrain", disable=progress_disabled(progress))
+    for seed, step in bar:
+        artifacts[seed, step] = one(seed, step)
     bar.close()
 
-    rows = [optimum_row("jump_retrain", optimum)]
+    rows = [first]
     run_rows = []
     for (seed, step), artifact in artifacts.items():
         history = artifact.frame("history")
@@ -281,13 +443,30 @@ def jump_and_retrain(optimum: TrainResult, seeds: Sequence[int] = (0, 1, 2, 3),
     runs_table = pd.DataFrame(run_rows, columns=list(RUN_COLUMNS))
 
     parameters = buffers = None
-    if record_parameters:
-        parameters = _assemble_parameters(cache, optimum, artifacts, table, key_fields, code)
-        buffers = np.concatenate([optimum_buffers(optimum)[None]]
+    if matrix is not None:
+        parameters = matrix(artifacts, table)
+        if len(parameters) != len(table):  # pragma: no cover - guards the one-to-one pairing
+            raise AssertionError(f"{len(parameters)} parameter rows for {len(table)} table rows")
+        buffers = np.concatenate([first_buffers[None]]
                                  + [np.asarray(a["buffers"]) for a in artifacts.values()])
     seconds = float(runs_table["seconds"].sum())
-    return Samples(table, parameters, buffers, {"optimum": optimum.config.to_dict(), **settings},
-                   seconds, runs_table)
+    return Samples(table, parameters, buffers, settings, seconds, runs_table)
+
+
+class _Computed:
+    """One retrain computed here and not stored, read like a cache artifact."""
+
+    from_cache = False
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.arrays, self.meta = arrays, meta
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def frame(self, prefix: str) -> pd.DataFrame:
+        return pd.DataFrame({c: self.arrays[f"{prefix}.{c}"]
+                             for c in self.meta["frames"][prefix]})
 
 
 def epochs_per_sample(config: TrainConfig, n_train: int, steps_per_sample: int | None) -> int:
@@ -302,9 +481,30 @@ def epochs_per_sample(config: TrainConfig, n_train: int, steps_per_sample: int |
     >>> epochs_per_sample(TrainConfig(batch_size=64), 300, None)
     1
     """
-    if steps_per_sample is None:
-        return 1
-    return -(-steps_per_sample // steps_per_epoch(config, n_train))
+    return _epochs_between(steps_per_epoch(config, n_train), steps_per_sample)
+
+
+def _epochs_between(per_epoch: int, steps_per_sample: int | None) -> int:
+    return 1 if steps_per_sample is None else -(-steps_per_sample // per_epoch)
+
+
+def _jump(model: nn.Module, seed: int, step: float, normalization: str | None,
+          ignore: str | None) -> None:
+    """Move ``model`` in place by ``step`` along the seed's normalized random direction."""
+    theta = flatten_parameters(model)
+    direction = helpers.directions.random_direction(model, seed, normalization=normalization,
+                                                    ignore=ignore)
+    load_flat_parameters(model, theta + np.float32(step) * direction)
+
+
+def _retrain_arrays(result: TrainResult, per_epoch: int) -> tuple[dict[str, np.ndarray],
+                                                                  dict[str, Any]]:
+    """A retrain's history, parameters and buffers as the arrays and meta of an artifact."""
+    arrays, columns = frame_arrays("history", result.history)
+    arrays["parameters"] = result.parameters
+    arrays["buffers"] = result.buffers
+    return arrays, {"frames": {"history": columns}, "diverged_epoch": result.diverged_epoch,
+                    "steps_per_epoch": per_epoch, "seconds": result.seconds}
 
 
 def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: int,
@@ -312,19 +512,11 @@ def _retrain_one(optimum: TrainResult, dataset, seed: int, step: float, epochs: 
                  ignore: str | None) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Jump from the optimum along the seed's direction and retrain; arrays for the cache."""
     model = optimum.model(dataset)
-    theta = flatten_parameters(model)
-    direction = helpers.directions.random_direction(model, seed, normalization=normalization,
-                                                    ignore=ignore)
-    load_flat_parameters(model, theta + np.float32(step) * direction)
+    _jump(model, seed, step, normalization, ignore)
     config = retrain_config(optimum, seed, epochs * every, retrain)
     result = fit(model, dataset, config, record_parameters=True, record_every=every,
                  progress=False)
-    arrays, columns = frame_arrays("history", result.history)
-    arrays["parameters"] = result.parameters
-    arrays["buffers"] = result.buffers
-    return arrays, {"frames": {"history": columns}, "diverged_epoch": result.diverged_epoch,
-                    "steps_per_epoch": steps_per_epoch(config, len(dataset.train_x)),
-                    "seconds": result.seconds}
+    return _retrain_arrays(result, steps_per_epoch(config, len(dataset.train_x)))
 
 
 def _assemble_parameters(cache: ArtifactCache, optimum: TrainResult, artifacts: dict,

@@ -48,6 +48,7 @@ import helpers.directions
 import helpers.flat_parameters
 import helpers.topology
 from helpers.checks import check_choice, check_float, check_int
+from helpers.losses import LossFunction
 
 DIRECTION_KINDS = ("random", "hessian")
 CONNECTIVITIES = (4, 8)
@@ -226,8 +227,8 @@ class Surface:
     a, b : ndarray, shape (resolution,)
         Coordinates along the first and second direction; 0 at the centre.
     loss, accuracy : ndarray, shape (resolution, resolution)
-        ``loss[i, j]`` at ``θ* + a[i] d₁ + b[j] d₂`` (mean cross-entropy; ``inf`` where the
-        network overflows).
+        ``loss[i, j]`` at ``θ* + a[i] d₁ + b[j] d₂`` (the mean loss, cross-entropy unless
+        another was given; ``inf`` where the network overflows).
     seconds : float
         Time of the evaluation when it was computed.
     """
@@ -261,7 +262,7 @@ class Surface:
 def loss_surface(model: torch.nn.Module, x: Any, y: Any, directions: Any, *,
                  resolution: int = 21, extent: float = 1.0, kind: str = "random",
                  batch_size: int = 512, evaluation: str = "loop",
-                 device: str = "cpu") -> Surface:
+                 device: str = "cpu", loss: LossFunction | None = None) -> Surface:
     """Evaluate the loss of ``model`` on a ``resolution × resolution`` grid of two directions.
 
     Parameters
@@ -270,7 +271,7 @@ def loss_surface(model: torch.nn.Module, x: Any, y: Any, directions: Any, *,
         The network at the optimum (its parameters are the centre, its BatchNorm
         buffers are used at every point).
     x, y : tensor or array_like
-        Inputs and integer labels.
+        Inputs and integer labels (with a ``loss``, the targets it takes).
     directions : array_like, shape (2, P)
         Flat directions (:func:`helpers.directions.random_directions` or Hessian
         eigenvectors).
@@ -285,6 +286,8 @@ def loss_surface(model: torch.nn.Module, x: Any, y: Any, directions: Any, *,
     evaluation : {"loop", "vmap"}
         See :func:`helpers.directions.evaluate_along`.
     device : str
+    loss : callable, optional
+        ``loss(outputs, targets)`` (:mod:`helpers.losses`); cross-entropy by default.
 
     Returns
     -------
@@ -316,7 +319,7 @@ def loss_surface(model: torch.nn.Module, x: Any, y: Any, directions: Any, *,
     loss, accuracy = helpers.directions.evaluate_along(
         model, helpers.flat_parameters.flatten_parameters(model), pair,
         np.column_stack([a.ravel(), b.ravel()]), x, y, batch_size=batch_size,
-        method=evaluation, device=device)
+        method=evaluation, device=device, loss=loss)
     shape = (resolution, resolution)
     return Surface(kind, coordinates, coordinates.copy(), loss.reshape(shape),
                    accuracy.reshape(shape), time.perf_counter() - started)

@@ -3,7 +3,9 @@
 :func:`fit` trains a given model on a given dataset with the optimizer, schedule,
 batch size and augmentation of a :class:`~helpers.config.TrainConfig`, evaluating
 after every epoch. Chapter 1 trains from initialization with :func:`train` (cached);
-jump-and-retrain calls :func:`fit` on a jumped model.
+jump-and-retrain calls :func:`fit` on a jumped model. :func:`fit_model` is the same loop
+without a configuration: a reader's own model, optimizer, loss and data
+(:mod:`helpers.losses`); :func:`fit` calls it.
 
 What is recorded, per epoch (row 0 is the starting point, before any update):
 
@@ -24,8 +26,9 @@ import dataclasses
 import math
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +37,7 @@ from torch import nn
 from tqdm import tqdm
 
 import helpers.data
+import helpers.losses
 from helpers.cache import ArtifactCache, code_version, data_dir, frame_arrays
 from helpers.checks import check_bool, check_choice, check_int, check_sequence, progress_disabled
 from helpers.config import OPTIMA, TrainConfig, check_device_available
@@ -44,6 +48,7 @@ from helpers.flat_parameters import (
     flatten_parameters,
     parameter_count,
 )
+from helpers.losses import LossFunction, check_loss
 from helpers.models import build_model
 from helpers.presets import optimum_config, preset
 
@@ -58,8 +63,9 @@ class TrainResult:
 
     Attributes
     ----------
-    config : TrainConfig
-        The configuration that produced it.
+    config : TrainConfig or None
+        The configuration that produced it; ``None`` for a run of :func:`fit_model`,
+        which has none.
     history : pandas.DataFrame
         One row per recorded epoch (0 = before training) with the columns
         ``epoch, steps, lr, train_loss, train_accuracy, test_loss, test_accuracy``;
@@ -83,7 +89,7 @@ class TrainResult:
         Whether the result was read from the artifact cache.
     """
 
-    config: TrainConfig
+    config: TrainConfig | None
     history: pd.DataFrame
     state: dict[str, torch.Tensor]
     parameters: np.ndarray | None = None
@@ -106,6 +112,9 @@ class TrainResult:
 
     def model(self, dataset: Dataset | None = None) -> nn.Module:
         """A fresh model carrying the final state (in evaluation mode)."""
+        if self.config is None:
+            raise ValueError("this result of fit_model has no configuration to build a model "
+                             "from; its model is the one fit_model trained, in place")
         dataset = dataset if dataset is not None else load_training_data(self.config)
         model = initial_model(self.config, dataset)
         model.load_state_dict(self.state)
@@ -159,20 +168,60 @@ def learning_rate(config: TrainConfig, epoch: int) -> float:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-             batch_size: int = EVAL_BATCH) -> tuple[float, float, np.ndarray]:
-    """Mean loss, accuracy and per-sample cross-entropy of ``model`` in evaluation mode."""
+             batch_size: int = EVAL_BATCH, *, loss: LossFunction | None = None
+             ) -> tuple[float, float, np.ndarray | None]:
+    """Mean loss, accuracy and per-sample losses of ``model`` in evaluation mode.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    x, y : torch.Tensor
+        Inputs and targets.
+    batch_size : int
+        Samples per forward pass; the mean is over all samples whatever it is.
+    loss : callable, optional
+        ``loss(outputs, targets)`` (:mod:`helpers.losses`); cross-entropy by default.
+
+    Returns
+    -------
+    loss : float
+        The mean loss over the samples.
+    accuracy : float
+        Share of samples classified right; ``nan`` unless ``y`` holds class labels.
+    per_sample : ndarray or None
+        float32 loss of each sample; ``None`` for a loss that returns only batch means.
+
+    Examples
+    --------
+    >>> net = nn.Linear(2, 2)
+    >>> x, y = torch.randn(6, 2), torch.tensor([0, 1, 0, 1, 0, 1])
+    >>> mean, accuracy, each = evaluate(net, x, y, batch_size=4)
+    >>> bool(np.isclose(mean, nn.functional.cross_entropy(net(x), y).item())), each.shape
+    (True, (6,))
+    >>> evaluate(net, x, y, loss=nn.CrossEntropyLoss())[2] is None
+    True
+    """
+    check_loss(loss)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    losses, correct = [], 0
+    losses, means, correct = [], 0.0, 0
     for start in range(0, len(x), batch_size):
         xb, yb = x[start:start + batch_size].to(device), y[start:start + batch_size].to(device)
         logits = model(xb)
-        losses.append(nn.functional.cross_entropy(logits, yb, reduction="none").cpu())
-        correct += int((logits.argmax(1) == yb).sum())
+        values = helpers.losses.batch_losses(loss, logits, yb)
+        if values.ndim:
+            losses.append(values.cpu())
+        else:  # a loss that gives the batch mean only
+            means += float(values) * len(xb)
+        hits = helpers.losses.correct(logits, yb)
+        correct = None if hits is None or correct is None else correct + hits
     model.train(was_training)
+    accuracy = correct / len(x) if correct is not None else float("nan")
+    if not losses:
+        return means / len(x), accuracy, None
     per_sample = torch.cat(losses).double().numpy()
-    return float(per_sample.mean()), correct / len(x), per_sample.astype(np.float32)
+    return float(per_sample.mean()), accuracy, per_sample.astype(np.float32)
 
 
 def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
@@ -215,25 +264,135 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     >>> list(result.history.epoch)
     [0, 1]
     """
+    # The flags first: a bad one fails before the model is moved or an optimizer made.
+    check_bool("record_parameters", record_parameters)
+    check_bool("record_sample_losses", record_sample_losses)
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig; got {type(config).__name__}")
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    device = torch.device(check_device_available(config.device, "config.device"))
+    model.to(device)
+    optimizer = make_optimizer(config, model.parameters())
+
+    def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        return helpers.data.augment(x, config.dataset, generator)
+
+    result = fit_model(
+        model, optimizer, (dataset.train_x, dataset.train_y), (dataset.test_x, dataset.test_y),
+        epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+        learning_rates=lambda epoch: learning_rate(config, epoch),
+        augment=augment if config.augment else None, record_parameters=record_parameters,
+        record_sample_losses=record_sample_losses, record_every=record_every,
+        device=device, progress=progress, description=description or config.label)
+    return dataclasses.replace(result, config=config)
+
+
+def fit_model(model: nn.Module, optimizer: torch.optim.Optimizer, train_data: Any,
+              test_data: Any = None, *, epochs: int, batch_size: int,
+              loss: LossFunction | None = None, seed: int = 0,
+              learning_rates: Callable[[int], float] | None = None,
+              augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
+              record_parameters: bool = False, record_sample_losses: bool = False,
+              record_every: int = 1, device: str | torch.device = "cpu",
+              progress: bool | None = None, description: str | None = None) -> TrainResult:
+    """Train any model in place with any optimizer and loss, recording what :func:`fit` records.
+
+    The loop of the book without its configuration: every epoch shuffles the training
+    data with a generator seeded by ``seed``, takes mini-batches of ``batch_size`` (a
+    lone last sample joins the previous batch, for BatchNorm), and evaluates before
+    training and after every ``record_every``-th epoch, in evaluation mode, on all the
+    training data and on ``test_data``. A non-finite loss stops training (``diverged``).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Trained from its current weights, on ``device``.
+    optimizer : torch.optim.Optimizer
+        An optimizer over ``model``'s parameters.
+    train_data, test_data : pair, Dataset or DataLoader
+        Anything :func:`helpers.data.as_tensors` reads; ``test_data`` may be ``None``,
+        and the test metrics are then ``nan``.
+    epochs : int
+        Passes over the training data, ``>= 1``.
+    batch_size : int
+        Samples per optimizer step.
+    loss : callable, optional
+        ``loss(outputs, targets)``, its batch mean minimized (:mod:`helpers.losses`);
+        cross-entropy by default.
+    seed : int, default 0
+        Seed of the batch order (and of ``augment``'s draws).
+    learning_rates : callable, optional
+        ``learning_rates(epoch)`` (1-based) is set on every parameter group before each
+        epoch; ``None`` leaves the optimizer's rates as they are.
+    augment : callable, optional
+        ``augment(x_batch, generator)`` returns an augmented batch.
+    record_parameters, record_sample_losses, record_every
+        As in :func:`fit`. Per-sample losses need a ``loss`` that returns them.
+    device : str or torch.device
+    progress : bool or None
+        Show a progress bar; ``None`` shows one only on a terminal.
+    description : str, optional
+        Label of the progress bar.
+
+    Returns
+    -------
+    TrainResult
+        With ``config=None``; ``history``'s ``lr`` is the rate of each recorded epoch.
+
+    Raises
+    ------
+    ValueError
+        On a bad argument, before any training.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> net = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 2))
+    >>> inputs = torch.randn(40, 2)
+    >>> result = fit_model(net, torch.optim.SGD(net.parameters(), lr=0.1),
+    ...                    (inputs, (inputs.sum(1) > 0).long()), epochs=3, batch_size=8,
+    ...                    record_parameters=True, progress=False)
+    >>> result.history[["epoch", "steps"]].values.tolist(), result.parameters.shape
+    ([[0, 0], [1, 5], [2, 10], [3, 15]], (4, 22))
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer; got "
+                         f"{type(optimizer).__name__}")
+    x_train, y_train = helpers.data.as_tensors(train_data, "train_data")
+    test = None if test_data is None else helpers.data.as_tensors(test_data, "test_data")
+    epochs = check_int("epochs", epochs, minimum=1)
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    check_loss(loss)
+    seed = check_int("seed", seed, minimum=0)
+    for name, function in (("learning_rates", learning_rates), ("augment", augment)):
+        if function is not None and not callable(function):
+            raise ValueError(f"{name} must be a callable or None; got {function!r}")
     check_bool("record_parameters", record_parameters)
     check_bool("record_sample_losses", record_sample_losses)
     record_every = check_int("record_every", record_every, minimum=1)
     if progress is not None:
         check_bool("progress", progress)
-    device = torch.device(check_device_available(config.device, "config.device"))
+    device = torch_device(device)
     model.to(device)
-    generator = torch.Generator().manual_seed(config.seed)
-    optimizer = make_optimizer(config, model.parameters())
-    x_train, y_train = dataset.train_x, dataset.train_y
+    generator = torch.Generator().manual_seed(seed)
     n_train = len(x_train)
 
     rows, parameters, buffers, train_losses, test_losses = [], [], [], [], []
-    steps = steps_per_epoch(config, n_train)
+    steps = batch_count(n_train, batch_size)
+
+    def rate(epoch: int) -> float:
+        return (learning_rates(epoch) if learning_rates is not None
+                else optimizer.param_groups[0]["lr"])
 
     def record(epoch: int, lr: float) -> bool:
-        train_loss, train_acc, train_each = evaluate(model, x_train, y_train)
-        test_loss, test_acc, test_each = evaluate(model, dataset.test_x, dataset.test_y)
-        if not (math.isfinite(train_loss) and math.isfinite(test_loss)):
+        train_loss, train_acc, train_each = evaluate(model, x_train, y_train, loss=loss)
+        test_loss, test_acc, test_each = (evaluate(model, *test, loss=loss) if test is not None
+                                          else (math.nan, math.nan, None))
+        if not (math.isfinite(train_loss) and (test is None or math.isfinite(test_loss))):
             return False
         rows.append((epoch, epoch * steps, lr, train_loss, train_acc, test_loss,
                      test_acc))
@@ -241,24 +400,29 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
             parameters.append(flatten_parameters(model))
             buffers.append(flatten_buffers(model))
         if record_sample_losses:
+            if train_each is None:
+                raise ValueError("record_sample_losses needs a loss that returns one value "
+                                 "per sample (reduction='none')")
             train_losses.append(train_each)
-            test_losses.append(test_each)
+            if test is not None:
+                test_losses.append(test_each)
         return True
 
     started = time.perf_counter()
-    diverged_epoch = None if record(0, learning_rate(config, 1)) else 0
-    epochs = range(1, config.epochs + 1) if diverged_epoch is None else range(0)
-    bar = tqdm(epochs, desc=description or config.label, disable=progress_disabled(progress),
+    diverged_epoch = None if record(0, rate(1)) else 0
+    epoch_range = range(1, epochs + 1) if diverged_epoch is None else range(0)
+    bar = tqdm(epoch_range, desc=description or "fit", disable=progress_disabled(progress),
                leave=False)
     for epoch in bar:
-        lr = learning_rate(config, epoch)
+        lr = rate(epoch)
         for group in optimizer.param_groups:
             group["lr"] = lr
         model.train()
-        if not _train_one_epoch(model, optimizer, x_train, y_train, config, generator, device):
+        if not _train_one_epoch(model, optimizer, x_train, y_train, batch_size, loss, augment,
+                                generator, device):
             diverged_epoch = epoch
             break
-        if epoch % record_every and epoch != config.epochs:
+        if epoch % record_every and epoch != epochs:
             continue
         if not record(epoch, lr):
             diverged_epoch = epoch
@@ -268,7 +432,7 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
     seconds = time.perf_counter() - started
 
     return TrainResult(
-        config=config,
+        config=None,
         history=pd.DataFrame(rows, columns=list(HISTORY_COLUMNS)).astype({"epoch": np.int64}),
         state={k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
         # A start that is already non-finite (diverged_epoch 0) records no row: empty
@@ -276,11 +440,30 @@ def fit(model: nn.Module, dataset: Dataset, config: TrainConfig, *,
         parameters=_stack(parameters, parameter_count(model)) if record_parameters else None,
         buffers=_stack(buffers, buffer_count(model)) if record_parameters else None,
         train_sample_losses=_stack(train_losses, n_train) if record_sample_losses else None,
-        test_sample_losses=(_stack(test_losses, len(dataset.test_x))
-                            if record_sample_losses else None),
+        test_sample_losses=(_stack(test_losses, len(test[0]))
+                            if record_sample_losses and test is not None else None),
         diverged_epoch=diverged_epoch,
         seconds=seconds,
     )
+
+
+def torch_device(device: Any, name: str = "device") -> torch.device:
+    """``device`` as a ``torch.device``, or a ``ValueError`` naming the argument.
+
+    Examples
+    --------
+    >>> torch_device("cpu")
+    device(type='cpu')
+    >>> torch_device("gpu")
+    Traceback (most recent call last):
+    ...
+    ValueError: device must name a torch device such as 'cpu' or 'cuda'; got 'gpu'
+    """
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(f"{name} must name a torch device such as 'cpu' or 'cuda'; "
+                         f"got {device!r}") from error
 
 
 def _stack(rows: list[np.ndarray], width: int) -> np.ndarray:
@@ -288,20 +471,21 @@ def _stack(rows: list[np.ndarray], width: int) -> np.ndarray:
 
 
 def _train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor,
-                     y: torch.Tensor, config: TrainConfig, generator: torch.Generator,
-                     device: torch.device) -> bool:
+                     y: torch.Tensor, batch_size: int, loss: LossFunction | None,
+                     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None,
+                     generator: torch.Generator, device: torch.device) -> bool:
     """One pass over shuffled mini-batches; ``False`` as soon as a loss is not finite."""
     order = torch.randperm(len(x), generator=generator)
-    for batch in _batches(order, config.batch_size):
+    for batch in _batches(order, batch_size):
         xb = x[batch]
-        if config.augment:
-            xb = helpers.data.augment(xb, config.dataset, generator)
+        if augment is not None:
+            xb = augment(xb, generator)
         xb, yb = xb.to(device), y[batch].to(device)
-        loss = nn.functional.cross_entropy(model(xb), yb)
-        if not torch.isfinite(loss):
+        value = helpers.losses.mean_loss(loss, model(xb), yb)
+        if not torch.isfinite(value):
             return False
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        value.backward()
         optimizer.step()
     return True
 
@@ -316,8 +500,19 @@ def steps_per_epoch(config: TrainConfig, n_train: int) -> int:
     >>> steps_per_epoch(TrainConfig(batch_size=300), 300)
     1
     """
+    return batch_count(n_train, config.batch_size)
+
+
+def batch_count(n_train: int, batch_size: int) -> int:
+    """Mini-batches in one epoch of ``n_train`` samples (a lone last sample joins the one before).
+
+    Examples
+    --------
+    >>> batch_count(65, 32), batch_count(64, 32)
+    (2, 2)
+    """
     return len(_batches(torch.arange(check_int("n_train", n_train, minimum=1)),
-                        config.batch_size))
+                        check_int("batch_size", batch_size, minimum=1)))
 
 
 def _batches(order: torch.Tensor, batch_size: int) -> list[torch.Tensor]:

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from helpers import charts, topology_charts
+from helpers import charts, surface_charts, topology_charts
 from helpers.config import OPTIMA
 from helpers.render import PAGE_WIDTH, chart_size, offline_renderer
+from helpers.surfaces import Surface, surface_merge_tree
 from helpers.topology import lower_star_persistence, merge_tree
 
 RNG = np.random.default_rng(0)
@@ -65,7 +66,7 @@ def diagrams():
 
 
 def chapter_charts():
-    """One builder per chart of Chapters 1–4, as the chapters call them."""
+    """One builder per chart of Chapters 1–4 and of "Your own model", as they call them."""
     summary = pd.DataFrame({("train_accuracy", "mean"): [1.0, 0.9, 1.0],
                             ("train_accuracy", "std"): [0.0, 0.01, 0.0],
                             ("test_accuracy", "mean"): [0.95, 0.8, 0.1],
@@ -88,6 +89,10 @@ def chapter_charts():
         for split in ("train", "test"):
             sweep[f"total_persistence_h0_{essential}_{split}"] = RNG.uniform(0, 50, 8)
     jr = panels(table)
+    axis = np.linspace(-1.0, 1.0, 21)
+    a, b = np.meshgrid(axis, axis, indexing="ij")
+    loss = 1.0 + a**2 + b**2 + 0.2 * np.sin(6 * a) * np.cos(5 * b)
+    bumpy = Surface("random", axis, axis.copy(), loss, np.full_like(loss, 0.9))
     return {
         "01 learning curves": lambda: charts.learning_curves(history(), "loss"),
         "01 accuracy curves": lambda: charts.learning_curves(history(), "accuracy"),
@@ -125,13 +130,25 @@ def chapter_charts():
         "04 merge tree": lambda: topology_charts.merge_tree_chart(
             merge_tree(graph, values), "merge tree around the good optimum",
             value_title="train loss"),
+        "own retraining curves": lambda: charts.retraining_curves(
+            jr_table("your model"), "train_loss", width=560),
+        "own PHATE and diagram": lambda: charts.row([
+            charts.trajectories(jr_table(), "cosine PHATE of the samples"),
+            topology_charts.persistence_diagram(diagrams(), "loss filtration")]),
+        "own surface and tree": lambda: charts.row([
+            surface_charts.surface_heatmap(bumpy, "training loss on a random plane",
+                                           tree=surface_merge_tree(bumpy.loss), width=220,
+                                           height=220),
+            topology_charts.merge_tree_chart(surface_merge_tree(bumpy.loss), "its merge tree",
+                                             value_title="loss", width=230, height=220)]),
     }
 
 
 CHARTS = chapter_charts()
 #: Charts per line of the rows and grids: side by side wherever they fit.
 PER_LINE = {"02 trajectories": 2, "02 samplers": 3, "03 J&R grid": 3, "03 linked views": 3,
-            "03 tree grid": 3, "04 path": 2, "04 Fig. 3A": 3, "04 Fig. 3A weight decays": 3}
+            "03 tree grid": 3, "04 path": 2, "04 Fig. 3A": 3, "04 Fig. 3A weight decays": 3,
+            "own PHATE and diagram": 2, "own surface and tree": 2}
 
 
 @pytest.mark.parametrize("name", list(CHARTS))

@@ -378,3 +378,33 @@ def test_randomize_labels_refuses_bad_arguments():
         randomize_labels(torch.rand(5), seed=0)
     with pytest.raises(ValueError, match="seed"):
         randomize_labels(torch.arange(5), seed=-1)
+
+
+# --- a reader's own data ----------------------------------------------------------------------
+
+def test_as_tensors_reads_pairs_datasets_and_loaders_alike():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from helpers.data import as_tensors
+
+    x = np.random.default_rng(0).normal(size=(7, 3))
+    y = np.arange(7)
+    pair = as_tensors((x, y))
+    assert pair[0].dtype == torch.float32 and pair[1].dtype == torch.int64
+    dataset = TensorDataset(torch.tensor(x, dtype=torch.float32), torch.tensor(y))
+    for data in (dataset, DataLoader(dataset, batch_size=3), [(pair[0][:4], pair[1][:4]),
+                                                              (pair[0][4:], pair[1][4:])]):
+        x_read, y_read = as_tensors(data)
+        assert torch.equal(x_read, pair[0]) and torch.equal(y_read, pair[1])
+    double = torch.zeros(2, 1, dtype=torch.float64)
+    assert as_tensors((double, double))[0].dtype == torch.float64  # tensors keep their dtype
+
+
+@pytest.mark.parametrize("data", ["points", 3, [], (np.zeros((3, 2)), np.zeros(2)),
+                                  (np.zeros((0, 2)), np.zeros(0)),
+                                  (np.array(["a", "b"]), np.zeros(2))])
+def test_as_tensors_refuses_what_is_not_data(data):
+    from helpers.data import as_tensors
+
+    with pytest.raises(ValueError, match="^train_data must"):
+        as_tensors(data, "train_data")
