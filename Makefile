@@ -37,7 +37,7 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -m "not slow and not browser"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check helpers tests benchmarks conftest.py
+	$(VENV)/bin/ruff check helpers tests benchmarks conftest.py book/solutions
 
 # Re-run one chapter with new parameters: make chapter CH=01 P="-p epochs 60 -p train_size 600"
 chapter: $(STAMP)
