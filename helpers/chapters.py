@@ -210,7 +210,8 @@ WORK = ("helpers.train.fit", "helpers.train.train", "helpers.train.fit_model",
         "helpers.sampling.naive_sample", "helpers.embedding.embed",
         "helpers.comparison.compare_embeddings", "helpers.comparison.phate_neighbourhoods",
         "helpers.pipeline.compute_features", "helpers.pipeline.feature_sweep",
-        "helpers.sweep.run_sweep")
+        "helpers.sweep.run_sweep", "helpers.classify.fold_scores",
+        "helpers.classify.permutation_test")
 
 
 def check_parameters(chapter: str, parameters: dict[str, Any] | None = None) -> None:

@@ -5,8 +5,8 @@
 * :func:`accuracy_heatmaps` — one heatmap per task, stacked (each fits the 680-pixel
   page column).
 * :func:`table_chart` — Table 1 as a coloured grid: "mean ± s.e." per feature set and
-  task, coloured by the gain over chance, with the classifier range, the paper's value
-  and the permutation p-value on hover.
+  task, coloured by the gain over chance, with the classifier range, the fold spread,
+  the paper's value and the permutation p-value on hover.
 
 Examples
 --------
@@ -133,6 +133,7 @@ def accuracy_heatmaps(per_classifier: pd.DataFrame, *, tasks: Sequence[str] | No
 
 def table_chart(table: pd.DataFrame, *, paper: Mapping[str, Mapping[str, Any]] | None = None,
                 p_values: pd.DataFrame | None = None,
+                per_classifier: pd.DataFrame | None = None,
                 task_labels: Mapping[str, str] | None = None,
                 feature_set_labels: Mapping[str, str] | None = None) -> alt.LayerChart:
     """Table 1 as a grid: feature sets × tasks, "mean ± s.e." (%), coloured by gain over chance.
@@ -147,6 +148,10 @@ def table_chart(table: pd.DataFrame, *, paper: Mapping[str, Mapping[str, Any]] |
     p_values : pandas.DataFrame, optional
         :meth:`helpers.classify.ClassifierTable.permutation_test`'s frame; its
         ``p_value`` shown on hover.
+    per_classifier : pandas.DataFrame, optional
+        :attr:`helpers.classify.ClassifierTable.per_classifier_`; the fold spread shown on
+        hover: the classifiers' mean fold standard deviation, and the lowest and highest
+        fold accuracy of any classifier.
     task_labels, feature_set_labels : mapping, optional
         Column and row headers.
 
@@ -186,6 +191,18 @@ def table_chart(table: pd.DataFrame, *, paper: Mapping[str, Mapping[str, Any]] |
         data = data.merge(p[["task", "feature_set", "p_value"]], on=["task", "feature_set"],
                           how="left")
         tooltip.append(alt.Tooltip("p_value:Q", format=".3g", title="permutation p"))
+    if per_classifier is not None:
+        folds = _rows(per_classifier, _PER_CLASSIFIER, "per_classifier")
+        spread = (folds.groupby(["task", "feature_set"], sort=False)
+                  .agg(fold_std=("std", "mean"), fold_low=("min", "min"),
+                       fold_high=("max", "max")).reset_index())
+        spread["fold_range"] = [f"{100 * lo:.1f} – {100 * hi:.1f}" for lo, hi in
+                                zip(spread["fold_low"], spread["fold_high"], strict=True)]
+        data = data.merge(spread[["task", "feature_set", "fold_std", "fold_range"]],
+                          on=["task", "feature_set"], how="left")
+        tooltip += [alt.Tooltip("fold_std:Q", format=".1%",
+                                title="fold std (mean over classifiers)"),
+                    alt.Tooltip("fold_range:N", title="folds, lowest – highest (%)")]
     columns, rows = list(dict.fromkeys(data["column"])), list(dict.fromkeys(data["row"]))
     base = alt.Chart(data).encode(x=alt.X("column:N", sort=columns, title=None,
                                           axis=alt.Axis(orient="top", labelAngle=0)),

@@ -14,11 +14,14 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from helpers import charts, surface_charts, topology_charts
+from helpers import charts, classify_charts, surface_charts, topology_charts
+from helpers.classifiers import CLASSIFIERS
+from helpers.classify import PAPER_TABLE, summarize
 from helpers.config import OPTIMA
 from helpers.render import PAGE_WIDTH, chart_size, offline_renderer
 from helpers.surfaces import Surface, surface_merge_tree
 from helpers.topology import lower_star_persistence, merge_tree
+from helpers.zoo_features import FEATURE_SET_LABELS, FEATURE_SETS, TASK_LABELS, TASKS
 
 RNG = np.random.default_rng(0)
 
@@ -65,8 +68,21 @@ def diagrams():
     return [h0, np.c_[births, births + RNG.exponential(0.2, 8)]]
 
 
+def classifier_table():
+    """Chapter 5's fold scores summarized: every task, feature set and classifier."""
+    scores = pd.DataFrame([{"task": t, "feature_set": s, "classifier": c, "repeat": 0,
+                            "fold": f, "accuracy": RNG.uniform(0.2, 0.9)}
+                           for t in TASKS for s in FEATURE_SETS for c in CLASSIFIERS
+                           for f in range(3)])
+    per_classifier, table = summarize(scores)
+    chance = {"generalization": 0.2, "weight_decay": 1 / 3, "augment": 0.5}
+    table["chance"] = table["task"].map(chance)
+    p_values = table[["task", "feature_set"]].assign(p_value=0.02)
+    return per_classifier, table, chance, p_values
+
+
 def chapter_charts():
-    """One builder per chart of Chapters 1–4 and of "Your own model", as they call them."""
+    """One builder per chart of Chapters 1–5 and of "Your own model", as they call them."""
     summary = pd.DataFrame({("train_accuracy", "mean"): [1.0, 0.9, 1.0],
                             ("train_accuracy", "std"): [0.0, 0.01, 0.0],
                             ("test_accuracy", "mean"): [0.95, 0.8, 0.1],
@@ -93,6 +109,7 @@ def chapter_charts():
     a, b = np.meshgrid(axis, axis, indexing="ij")
     loss = 1.0 + a**2 + b**2 + 0.2 * np.sin(6 * a) * np.cos(5 * b)
     bumpy = Surface("random", axis, axis.copy(), loss, np.full_like(loss, 0.9))
+    per_classifier, classifier_summary, chance, p_values = classifier_table()
     return {
         "01 learning curves": lambda: charts.learning_curves(history(), "loss"),
         "01 accuracy curves": lambda: charts.learning_curves(history(), "accuracy"),
@@ -141,6 +158,13 @@ def chapter_charts():
                                            height=220),
             topology_charts.merge_tree_chart(surface_merge_tree(bumpy.loss), "its merge tree",
                                              value_title="loss", width=230, height=220)]),
+        "05 table": lambda: classify_charts.table_chart(
+            classifier_summary, paper=PAPER_TABLE, p_values=p_values,
+            per_classifier=per_classifier, task_labels=TASK_LABELS,
+            feature_set_labels=FEATURE_SET_LABELS),
+        "05 heatmaps": lambda: classify_charts.accuracy_heatmaps(
+            per_classifier, chance=chance, titles=TASK_LABELS,
+            feature_set_labels=FEATURE_SET_LABELS),
     }
 
 

@@ -81,8 +81,27 @@ def test_table_chart_cells_and_hover():
     assert "permutation p" in [t.get("title") for t in spec["layer"][0]["encoding"]["tooltip"]]
 
 
+def test_table_chart_hover_shows_the_fold_spread():
+    scores = fake_scores(["jr", "grid"])
+    per_classifier, table = summarize(scores)
+    table = table.assign(chance=0.5)
+    spec = table_chart(table, per_classifier=per_classifier).to_dict()
+    cell = next(r for r in layer_rows(spec) if r["task"] == "weight_decay"
+                and r["feature_set"] == "grid")
+    folds = scores.query("task == 'weight_decay' and feature_set == 'grid'")
+    by_classifier = folds.groupby("classifier")["accuracy"].std(ddof=1)
+    assert cell["fold_std"] == pytest.approx(by_classifier.mean())
+    assert cell["fold_range"] == (f"{100 * folds['accuracy'].min():.1f} – "
+                                  f"{100 * folds['accuracy'].max():.1f}")
+    titles = [t.get("title") for t in spec["layer"][0]["encoding"]["tooltip"]]
+    assert {"fold std (mean over classifiers)", "folds, lowest – highest (%)"} <= set(titles)
+    assert "fold_std" not in layer_rows(table_chart(table).to_dict())[0]
+
+
 @pytest.mark.parametrize("call,name", [
     (lambda: accuracy_heatmap(pd.DataFrame(), "augment"), "per_classifier"),
+    (lambda: table_chart(summarize(fake_scores(["a"]))[1].assign(chance=0.5),
+                         per_classifier=pd.DataFrame({"task": []})), "per_classifier"),
     (lambda: accuracy_heatmap(summarize(fake_scores(["a"]))[0], "depth"), "task"),
     (lambda: accuracy_heatmaps(summarize(fake_scores(["a"]))[0], tasks=["depth"]), "tasks"),
     (lambda: table_chart([1, 2]), "table"),
