@@ -22,10 +22,11 @@ $(STAMP): pyproject.toml
 # discards executed chapters (and Sphinx's read pages) when the helpers or dependencies change.
 CODE_STAMP := _build/.code-$(shell cat helpers/*.py pyproject.toml | cksum | cut -d' ' -f1)
 
-# Strict build: a failing cell, a warning or a broken reference fails it.
+# Strict build: a failing cell, a warning or a broken reference fails it. Each chapter records
+# its timings in _build/timings/ for the instructor page.
 book: $(STAMP)
-	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.doctrees _build/.code-*
-	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.doctrees _build/timings _build/.code-*
+	LOSS_LANDSCAPE_TIMINGS=$(CURDIR)/_build/timings $(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@touch $(CODE_STAMP)
 	@echo "site: _build/html/index.html"
 
