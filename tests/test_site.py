@@ -212,3 +212,27 @@ def test_every_chapter_of_the_built_site_draws(page, built_server, browser):
 @pytest.mark.parametrize("page", CHAPTERS)
 def test_every_chart_of_the_built_site_fits_the_main_column(page, built_server, browser):
     _assert_every_chart_fits(browser, f"{built_server}/book/{page}.html")
+
+
+def _configured_repository() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return ((config.get("repository") or {}).get("url") or "").strip()
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_chapter_of_the_built_site_offers_its_notebook(page):
+    import jupytext
+    import nbformat
+
+    site = Path(BUILT_SITE)
+    html = (site / "book" / f"{page}.html").read_text()
+    assert re.findall(r'href="([^"]+\.ipynb)"', html) == [f"../_sources/book/{page}.ipynb"]
+    notebook = nbformat.read(site / "_sources" / "book" / f"{page}.ipynb", as_version=4)
+    chapter = jupytext.read(ROOT / "book" / f"{page}.md")
+    assert [c.source for c in notebook.cells if c.cell_type == "code"] == [
+        c.source for c in chapter.cells if c.cell_type == "code"]
+    if not _configured_repository():
+        assert "launch-buttons" not in html and "mybinder.org" not in html
+        assert "btn-source-repository-button" not in html and "/issues/new" not in html
+
