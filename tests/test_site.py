@@ -236,3 +236,21 @@ def test_every_chapter_of_the_built_site_offers_its_notebook(page):
         assert "launch-buttons" not in html and "mybinder.org" not in html
         assert "btn-source-repository-button" not in html and "/issues/new" not in html
 
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+def test_the_built_site_instructor_page_shows_the_timings_of_its_build():
+    import html as entities
+
+    from helpers import timings, workshop
+
+    site = Path(BUILT_SITE)
+    records = timings.read_records(site.parent / "timings")
+    page = entities.unescape((site / "book" / "instructors.html").read_text())
+    rows = [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr.*?</tr>", page, re.S)]
+    for number, title in workshop.chapter_titles().items():
+        (row,) = [r for r in rows if f" {title.split(':')[0]} " in r]
+        if number in records:
+            assert workshop.format_duration(records[number]["seconds"]) in row, row
+            assert records[number]["date"] in page
+        else:
+            assert workshop.NOT_MEASURED in row, row
