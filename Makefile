@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 CH     ?= 01
 P      ?=
 B      ?= foundation
+PARAMS ?=
 
 .PHONY: book test test-fast lint chapter bench browser setup clean
 
@@ -22,12 +23,19 @@ $(STAMP): pyproject.toml
 # discards executed chapters (and Sphinx's read pages) when the helpers or dependencies change.
 CODE_STAMP := _build/.code-$(shell cat helpers/*.py pyproject.toml | cksum | cut -d' ' -f1)
 
-# Strict build: a failing cell, a warning or a broken reference fails it.
+# Strict build: a failing cell, a warning or a broken reference fails it. Each chapter records
+# its timings in _build/timings/ for the instructor page.
+# With a parameter file, make book PARAMS=params/paper.yaml checks every name and value first,
+# then builds a copy of the book with them under _build/params-paper/ (its own stamp).
 book: $(STAMP)
-	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.doctrees _build/.code-*
-	$(VENV)/bin/jupyter-book build -W -n --keep-going .
+ifeq ($(PARAMS),)
+	@test -f $(CODE_STAMP) || rm -rf _build/.jupyter_cache _build/.doctrees _build/timings _build/.code-*
+	LOSS_LANDSCAPE_TIMINGS=$(CURDIR)/_build/timings $(VENV)/bin/jupyter-book build -W -n --keep-going .
 	@touch $(CODE_STAMP)
 	@echo "site: _build/html/index.html"
+else
+	$(PY) -m helpers build-book $(PARAMS)
+endif
 
 test: $(STAMP) browser lint
 	$(PY) -m pytest

@@ -253,3 +253,45 @@ def _assert_solutions_toggle(browser, url: str) -> None:
 @pytest.mark.parametrize("page", EXERCISE_CHAPTERS)
 def test_every_solution_of_the_built_site_is_hidden_until_clicked(page, built_server, browser):
     _assert_solutions_toggle(browser, f"{built_server}/book/{page}.html")
+
+
+def _configured_repository() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return ((config.get("repository") or {}).get("url") or "").strip()
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_every_chapter_of_the_built_site_offers_its_notebook(page):
+    import jupytext
+    import nbformat
+
+    site = Path(BUILT_SITE)
+    html = (site / "book" / f"{page}.html").read_text()
+    assert re.findall(r'href="([^"]+\.ipynb)"', html) == [f"../_sources/book/{page}.ipynb"]
+    notebook = nbformat.read(site / "_sources" / "book" / f"{page}.ipynb", as_version=4)
+    chapter = jupytext.read(ROOT / "book" / f"{page}.md")
+    assert [c.source for c in notebook.cells if c.cell_type == "code"] == [
+        c.source for c in chapter.cells if c.cell_type == "code"]
+    if not _configured_repository():
+        assert "launch-buttons" not in html and "mybinder.org" not in html
+        assert "btn-source-repository-button" not in html and "/issues/new" not in html
+
+
+@pytest.mark.skipif(not BUILT_SITE, reason="set LOSS_LANDSCAPE_SITE to a site built by make book")
+def test_the_built_site_instructor_page_shows_the_timings_of_its_build():
+    import html as entities
+
+    from helpers import timings, workshop
+
+    site = Path(BUILT_SITE)
+    records = timings.read_records(site.parent / "timings")
+    page = entities.unescape((site / "book" / "instructors.html").read_text())
+    rows = [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr.*?</tr>", page, re.S)]
+    for number, title in workshop.chapter_titles().items():
+        (row,) = [r for r in rows if f" {title.split(':')[0]} " in r]
+        if number in records:
+            assert workshop.format_duration(records[number]["seconds"]) in row, row
+            assert records[number]["date"] in page
+        else:
+            assert workshop.NOT_MEASURED in row, row
