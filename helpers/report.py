@@ -517,6 +517,25 @@ def zoo_persistence_verdicts(correlations: pd.DataFrame, *, alpha: float = 0.05)
     return "\n".join(lines)
 
 
+def essential_share(share: float) -> str:
+    """What closing the essential bar does to total persistence, from its median share.
+
+    Examples
+    --------
+    >>> essential_share(0.8)[:62]
+    'With the essential bar closed at the largest filtration value,'
+    """
+    opening = ("With the essential bar closed at the largest filtration value, the bar alone "
+               f"is a median **{share:.0%}** of a network's total persistence (filtered by "
+               "train loss): ").replace("%", " %")
+    if share >= 0.5:
+        return opening + ("under the public code's convention Fig. 3B mostly plots the "
+                          "spread of the sampled losses, a sharpness, rather than the "
+                          "landscape's basins.")
+    return opening + ("the finite points, the landscape's basins, carry most of it under "
+                      "either convention.")
+
+
 def sharpness_verdicts(correlations: pd.DataFrame, *, alpha: float = 0.05) -> str:
     """Does total persistence say more than sharpness? One bullet per convention.
 
@@ -552,11 +571,15 @@ def sharpness_verdicts(correlations: pd.DataFrame, *, alpha: float = 0.05) -> st
     return "\n".join(lines)
 
 
-def finite_points_reading(diagnostics: pd.DataFrame, *, aim: int = 5,
+def finite_points_reading(diagnostics: pd.DataFrame, *, aim: int = 5, knn: int | None = None,
                           steps_per_sample: int | None = None) -> str:
     """How many finite H0 points the median network's diagram has, and why.
 
-    ``diagnostics`` is :func:`helpers.zoo_statistics.finite_points`' table.
+    ``diagnostics`` is :func:`helpers.zoo_statistics.finite_points`' table. A graph's
+    H0 diagram has one point per local minimum of the filtration, and the lowest
+    minimum of each connected component never dies: finite points = minima −
+    components. The sentence gives both medians and, for a filtration that falls short
+    of ``aim``, which of the two keeps the count low.
 
     Examples
     --------
@@ -564,36 +587,50 @@ def finite_points_reading(diagnostics: pd.DataFrame, *, aim: int = 5,
     ...                   "n_h0_finite_train": [1, 2], "n_minima_train": [2, 3],
     ...                   "monotone_paths_train": [0.9, 0.8], "n_h0_finite_test": [6, 7],
     ...                   "n_minima_test": [7, 8], "monotone_paths_test": [0.2, 0.1]})
-    >>> print(finite_points_reading(d, steps_per_sample=5))  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(finite_points_reading(d, knn=10, steps_per_sample=5))
+    ... # doctest: +NORMALIZE_WHITESPACE
     The median network's H0 diagram has **1.5** finite points filtered by train loss and
-    **6.5** finite points filtered by test loss (the aim: at least 5). Filtered by train
-    loss it falls short: its graph of 57 vertices is connected (median 1 component), and 85 % of
-    the retraining paths (median) never rise in train loss from one sample to the next,
-    5 optimizer steps apart, so a path holds no local minimum but its end; finite points
-    come only from minima that merge (median 2.5 minima).
+    **6.5** filtered by test loss (the aim: at least 5). Each local minimum of the graph
+    starts a point, and the lowest minimum of each connected component never dies, so
+    finite points = minima − components. Filtered by train loss the median graph of 57
+    vertices has 2.5 local minima in 1 component: too few minima. 85 % of the retraining
+    paths (median) never rise in train loss from one sample to the next (5 optimizer
+    steps apart), so they hold no minimum but their end.
     """
     aim = int(aim)
     medians = diagnostics.median(numeric_only=True)
-    parts = [f"**{medians[f'n_h0_finite_{s}']:.3g}** finite points filtered by {s} loss"
-             for s in ("train", "test")]
-    text = (f"The median network's H0 diagram has {parts[0]} and {parts[1]} "
-            f"(the aim: at least {aim}).")
+    text = (f"The median network's H0 diagram has **{medians['n_h0_finite_train']:.3g}** "
+            f"finite points filtered by train loss and **{medians['n_h0_finite_test']:.3g}** "
+            f"filtered by test loss (the aim: at least {aim}).")
     short = [s for s in ("train", "test") if medians[f"n_h0_finite_{s}"] < aim]
     if not short:
         return text + " Both filtrations reach it."
-    spacing = (f", {steps_per_sample} optimizer steps apart," if steps_per_sample else "")
+    text += (" Each local minimum of the graph starts a point, and the lowest minimum of "
+             "each connected component never dies, so finite points = minima − components.")
+    components = medians["n_components"]
+    spacing = f" ({steps_per_sample} optimizer steps apart)" if steps_per_sample else ""
     for split in short:
-        components = medians["n_components"]
-        graph = ("is connected" if components <= 1 else
-                 f"falls into {components:.3g} components")
-        text += (f" Filtered by {split} loss it falls short: its graph of "
-                 f"{medians['n_samples']:.0f} vertices {graph} (median "
-                 f"{components:.3g} component{'s' if components != 1 else ''}), and "
-                 f"{medians[f'monotone_paths_{split}']:.0%} of the retraining paths (median) "
-                 f"never rise in {split} loss from one sample to the next{spacing} so a "
-                 "path holds no local minimum but its end; finite points come only from minima "
-                 f"that merge (median {medians[f'n_minima_{split}']:.3g} minima).")
-    return text.replace("%", " %").replace(",,", ",")
+        minima = medians[f"n_minima_{split}"]
+        monotone = medians[f"monotone_paths_{split}"]
+        text += (f" Filtered by {split} loss the median graph of {medians['n_samples']:.0f} "
+                 f"vertices has {minima:.3g} local minima in {components:.3g} "
+                 f"component{'s' if components != 1 else ''}: ")
+        if components > 1 and components >= minima / 2:
+            text += ("the graph's pieces take many of the minima as essential bars; a "
+                     "larger k joins them.")
+        else:
+            text += "too few minima."
+        if monotone >= 0.5:
+            text += (f" {monotone:.0%} of the retraining paths (median) never rise in "
+                     f"{split} loss from one sample to the next{spacing}, so they hold no "
+                     "minimum but their end.")
+        else:
+            neighbours = f"its k = {knn} nearest samples" if knn else "its nearest samples"
+            text += (f" Only {monotone:.0%} of the retraining paths (median) never rise in "
+                     f"{split} loss{spacing}; a sample where a path rises is still no local "
+                     f"minimum of the graph when one of {neighbours}, on this or another "
+                     "path, is lower.")
+    return text.replace("%", " %")
 
 
 def merge_tree_summary(tree: Any, optimum: str, correlations: pd.DataFrame) -> str:

@@ -323,6 +323,13 @@ def test_zoo_verdicts_refuse_a_table_without_total_persistence():
                                                         result())]))
 
 
+@pytest.mark.parametrize(("share", "phrase"), [(0.8, "mostly plots the spread"),
+                                               (0.2, "carry most of it")])
+def test_essential_share(share, phrase):
+    text = report.essential_share(share)
+    assert phrase in text and f"**{share:.0%}**".replace("%", " %") in text
+
+
 def test_sharpness_verdicts():
     partial = result(covariates=1, statistic=0.05, p_value=0.7, low=-0.3, high=0.35)
     table = _correlations([("sharpness", "", "", "", result())]
@@ -337,24 +344,30 @@ def test_sharpness_verdicts():
     assert "Freedman–Lane" in lines[1] and "**inconclusive**" in lines[1]
 
 
-def _diagnostics(finite_train, finite_test, components=1.0):
+def _diagnostics(finite_train, finite_test, components=1.0, minima=3.0, monotone=0.75):
     return pd.DataFrame({"n_samples": [57.0], "n_components": [components],
-                         "n_h0_finite_train": [finite_train], "n_minima_train": [3.0],
-                         "monotone_paths_train": [0.75], "n_h0_finite_test": [finite_test],
+                         "n_h0_finite_train": [finite_train], "n_minima_train": [minima],
+                         "monotone_paths_train": [monotone], "n_h0_finite_test": [finite_test],
                          "n_minima_test": [9.0], "monotone_paths_test": [0.25]})
 
 
-@pytest.mark.parametrize(("train", "test", "components", "phrases", "absent"), [
-    (6, 8, 1, ["Both filtrations reach it."], ["falls short"]),
-    (2, 8, 1, ["Filtered by train loss it falls short", "is connected (median 1 component)",
-               "75 % of the retraining paths"], ["Filtered by test loss it"]),
-    (2, 3, 2, ["Filtered by train loss it falls short", "Filtered by test loss it falls short",
-               "falls into 2 components (median 2 components)", "25 % of"], []),
+@pytest.mark.parametrize(("diagnostics", "phrases", "absent"), [
+    (_diagnostics(6, 8), ["Both filtrations reach it."], ["minima − components"]),
+    (_diagnostics(2, 8), ["finite points = minima − components",
+                          "Filtered by train loss the median graph of 57 vertices has 3 local "
+                          "minima in 1 component: too few minima.",
+                          "75 % of the retraining paths (median) never rise in train loss",
+                          "(5 optimizer steps apart), so they hold no minimum"],
+     ["Filtered by test loss", "Only"]),
+    (_diagnostics(1, 3, components=2, minima=3), [
+        "3 local minima in 2 components: the graph's pieces take many of the minima",
+        "Filtered by test loss the median graph", "9 local minima in 2 components: too few",
+        "Only 25 % of the retraining paths (median) never rise in test loss",
+        "one of its k = 10 nearest samples, on this or another path, is lower"], []),
 ])
-def test_finite_points_reading(train, test, components, phrases, absent):
-    text = report.finite_points_reading(_diagnostics(train, test, components),
-                                        steps_per_sample=5)
-    assert f"**{train}** finite points filtered by train loss" in text
+def test_finite_points_reading(diagnostics, phrases, absent):
+    text = report.finite_points_reading(diagnostics, knn=10, steps_per_sample=5)
+    assert f"**{diagnostics['n_h0_finite_train'][0]:.3g}** finite points" in text
     for phrase in phrases:
         assert phrase in text
     for phrase in absent:

@@ -394,6 +394,11 @@ def free_names(node: ast.FunctionDef) -> set[str]:
     return read - bound - set(dir(builtins))
 
 
+#: The tests of this module and of the chapters' own solution modules (test_solutions_chNN.py).
+TEST_NAMES = {node.name for path in Path(__file__).parent.glob("test_solutions*.py")
+              for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)}
+
+
 #: What a chapter's notebook has already imported, for a solution pasted into it.
 CHAPTER_NAMES = {"pd"}
 
@@ -419,7 +424,7 @@ def test_every_solution_shows_an_existing_tested_function(page):
     assert sorted(functions) == sorted(s["function"] for s in shown), (
         f"{path.name}: every exercise_N is shown on {page.name} and nothing else is")
     for name, node in functions.items():
-        assert f"test_ch{chapter}_{name}" in globals(), f"{path.name}:{name} has no test"
+        assert f"test_ch{chapter}_{name}" in TEST_NAMES, f"{path.name}:{name} has no test"
         docstring = ast.get_docstring(node)
         assert docstring and "\n" not in docstring.strip(), f"{name}: a one-line docstring"
         arguments = node.args.args + node.args.kwonlyargs

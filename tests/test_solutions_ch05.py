@@ -71,7 +71,7 @@ def by_hand(result, metrics=("train_loss", "train_accuracy"), seed=0):
 
 
 @pytest.mark.slow
-def test_exercise_1_gain_of_each_classifier(tiny, monkeypatch):
+def test_ch05_exercise_1(tiny, monkeypatch):
     folder, result = tiny
     monkeypatch.setenv("LOSS_LANDSCAPE_CACHE", str(folder))
     gain = load_solutions().exercise_1(**SCALE)
@@ -88,7 +88,7 @@ def test_exercise_1_gain_of_each_classifier(tiny, monkeypatch):
 
 
 @pytest.mark.slow
-def test_exercise_2_ordering_with_losses_alone(tiny, monkeypatch):
+def test_ch05_exercise_2(tiny, monkeypatch):
     folder, result = tiny
     monkeypatch.setenv("LOSS_LANDSCAPE_CACHE", str(folder))
     answer = load_solutions().exercise_2(**SCALE)
@@ -106,7 +106,7 @@ def test_exercise_2_ordering_with_losses_alone(tiny, monkeypatch):
 
 
 @pytest.mark.slow
-def test_exercise_3_difference_and_its_spread_over_seeds(tiny, monkeypatch):
+def test_ch05_exercise_3(tiny, monkeypatch):
     folder, result = tiny
     monkeypatch.setenv("LOSS_LANDSCAPE_CACHE", str(folder))
     scale = {k: v for k, v in SCALE.items()}

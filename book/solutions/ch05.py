@@ -8,16 +8,12 @@ preset's zoo), and it imports what it uses, so that it runs as shown.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import pandas as pd
 
-TASKS = ("generalization", "weight_decay", "augment")
 
-
-def exercise_1(preset: str = "workshop", zoo_settings: Mapping[str, Any] | None = None,
-               tasks: Sequence[str] = TASKS, classifiers: Sequence[str] | None = None,
+def exercise_1(preset: str = "workshop", zoo_settings: dict | None = None,
+               tasks: tuple[str, ...] = ("generalization", "weight_decay", "augment"),
+               classifiers: tuple[str, ...] | None = None,
                folds: int = 10, repeats: int = 1, seed: int = 0) -> pd.DataFrame:
     """Per classifier and task, J&R accuracy minus the better of grid and naive (points)."""
     from helpers import classifiers as models
@@ -37,8 +33,9 @@ def exercise_1(preset: str = "workshop", zoo_settings: Mapping[str, Any] | None 
     return gain.assign(mean=gain.mean(axis=1)).sort_values("mean", ascending=False)
 
 
-def exercise_2(preset: str = "workshop", zoo_settings: Mapping[str, Any] | None = None,
-               tasks: Sequence[str] = TASKS, classifiers: Sequence[str] | None = None,
+def exercise_2(preset: str = "workshop", zoo_settings: dict | None = None,
+               tasks: tuple[str, ...] = ("generalization", "weight_decay", "augment"),
+               classifiers: tuple[str, ...] | None = None,
                folds: int = 10, repeats: int = 1, seed: int = 0) -> pd.DataFrame:
     """The paper's ordering per task with losses and accuracies, and with losses alone."""
     from helpers import classifiers as models
@@ -63,9 +60,10 @@ def exercise_2(preset: str = "workshop", zoo_settings: Mapping[str, Any] | None 
     return pd.DataFrame(columns).loc[list(tasks)]
 
 
-def exercise_3(preset: str = "workshop", zoo_settings: Mapping[str, Any] | None = None,
-               tasks: Sequence[str] = TASKS, classifiers: Sequence[str] | None = None,
-               folds: int = 10, seeds: Sequence[int] = (0, 1, 2, 3, 4)) -> pd.DataFrame:
+def exercise_3(preset: str = "workshop", zoo_settings: dict | None = None,
+               tasks: tuple[str, ...] = ("generalization", "weight_decay", "augment"),
+               classifiers: tuple[str, ...] | None = None,
+               folds: int = 10, seeds: tuple[int, ...] = (0, 1, 2, 3, 4)) -> pd.DataFrame:
     """J&R minus grid mean accuracy (points) per task, for each seed of the folds."""
     from helpers import classifiers as models
     from helpers import classify, zoo, zoo_features
