@@ -96,7 +96,8 @@ def test_bad_common_value_is_refused_in_every_chapter_that_has_it(tmp_path):
         prepare_book(_file(tmp_path, "all: {torch_threads: 0}\n"), tmp_path / "book")
     lines = str(refused.value).splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "chapter 04-persistence", "chapter 06-learning-rate", "chapter 07-loss-surfaces"]
+        "chapter 04-persistence", "chapter 05-classifier-table", "chapter 06-learning-rate",
+        "chapter 07-loss-surfaces"]
     assert all("torch_threads" in line for line in lines)
     assert not (tmp_path / "book").exists()
 
@@ -124,20 +125,19 @@ def test_common_names_go_only_to_chapters_that_have_them():
 
 def test_override_lands_in_the_right_chapters_parameters_cell(tmp_path, _never_build):
     file = _file(tmp_path, 'all: {download: false}\n"04": {filtration: test_loss, '
-                           'sweep_grid: {weight_decay: [0, 5e-3]}}\n"06": {k: 5}\n')
+                           'zoo_settings: {epochs: 4}}\n"06": {k: 5}\n')
     book = prepare_book(file, tmp_path / "book")
     assert not _never_build  # prepared, not built
     for path in sorted((ROOT / "book").glob("[0-9][0-9]-*.md")):
         copied = chapter_parameters(jupytext.read(book / "book" / path.name))
         original = chapter_parameters(jupytext.read(path))
         changed = {k: v for k, v in copied.items() if original[k] != v}
-        expected = {"04-persistence": {"filtration": "test_loss",
-                                       "sweep_grid": {"weight_decay": [0, 0.005]}},
+        expected = {"04-persistence": {"filtration": "test_loss", "zoo_settings": {"epochs": 4}},
                     "06-learning-rate": {"k": 5}}.get(path.stem, {})
         assert changed == expected, path.stem
         assert set(copied) == set(original)
     text = (book / "book" / "04-persistence.md").read_text()
-    assert "# download, filtration, sweep_grid: from mine.yaml" in text
+    assert "# download, filtration, zoo_settings: from mine.yaml" in text
     assert 'filtration = "test_loss"' in text
     # Only the parameters cell differs from the chapter.
     original = (ROOT / "book" / "04-persistence.md").read_text().splitlines()

@@ -53,7 +53,7 @@ def test_chapter_05_executes_with_tiny_parameters(tmp_path, monkeypatch):
                  o["data"]["application/papermill.record/text/plain"])
              for o in outputs if "scrapbook" in o.get("metadata", {})}
     assert set(glued) == {"ch05_seconds", "ch05_zoo_seconds", "ch05_table_seconds",
-                          "ch05_compute_seconds"}
+                          "ch05_compute_seconds", "ch05_cores"}
     assert glued["ch05_seconds"] > glued["ch05_zoo_seconds"] + glued["ch05_table_seconds"] > 0
     assert glued["ch05_compute_seconds"] > 0  # the zoo was computed in this run
     assert (tmp_path / "cache" / "sweep-zoo_network").is_dir()
