@@ -347,15 +347,20 @@ def ordering_verdicts(comparisons: pd.DataFrame, tasks: Sequence[str], *,
     >>> ordering_verdicts(no_comparisons(), ["augment"]) == _UNTESTABLE
     True
     """
-    if isinstance(tasks, str) or not tasks:
-        raise ValueError(f"tasks must be a non-empty sequence of task names; got {tasks!r}")
-    if not isinstance(comparisons, pd.DataFrame):
-        raise ValueError(f"comparisons must be a DataFrame; got {type(comparisons).__name__}")
+    _check_comparisons(comparisons, tasks)
     if comparisons.empty:
         return _UNTESTABLE
     return "\n\n".join(ordering_verdict(comparisons, t, task_label=_task(t)[0].upper()
                                          + _task(t)[1:], alpha=alpha,
                                          labels=FEATURE_SET_LABELS) for t in tasks)
+
+
+def _check_comparisons(comparisons: Any, tasks: Any) -> None:
+    """Refuse what the ordering sentences cannot read, naming the argument."""
+    if isinstance(tasks, str) or not tasks:
+        raise ValueError(f"tasks must be a non-empty sequence of task names; got {tasks!r}")
+    if not isinstance(comparisons, pd.DataFrame):
+        raise ValueError(f"comparisons must be a DataFrame; got {type(comparisons).__name__}")
 
 
 def ordering_summary(comparisons: pd.DataFrame, tasks: Sequence[str], *,
@@ -371,10 +376,7 @@ def ordering_summary(comparisons: pd.DataFrame, tasks: Sequence[str], *,
     >>> ordering_summary(rows, ["wd"])
     "The paper's ordering **holds** on the one task tested (wd)."
     """
-    if isinstance(tasks, str) or not tasks:
-        raise ValueError(f"tasks must be a non-empty sequence of task names; got {tasks!r}")
-    if not isinstance(comparisons, pd.DataFrame):
-        raise ValueError(f"comparisons must be a DataFrame; got {type(comparisons).__name__}")
+    _check_comparisons(comparisons, tasks)
     if comparisons.empty:
         return _UNTESTABLE
     outcomes = {t: ordering_outcome(comparisons, t, alpha=alpha, ordering=ORDERING)

@@ -43,7 +43,7 @@ import helpers.graphs
 import helpers.topology
 from helpers.cache import ArtifactCache, code_version
 from helpers.checks import check_bool, check_choice, check_float, check_int
-from helpers.data import Dataset
+from helpers.data import SPLITS, Dataset
 from helpers.topology import MERGE_TREE_KINDS
 
 __all__ = [
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 #: The two image sets whose losses become fields.
-SETS = ("train", "test")
+SETS = SPLITS
 #: ``"loss"``: the field as measured; the controls ``"shuffle"`` and ``"rank"``.
 VARIANTS = ("loss", "shuffle", "rank")
 

@@ -201,6 +201,24 @@ def essential_share(table: pd.DataFrame, filtration: str = "train_loss") -> floa
     return float(((closed - drop) / closed).median())
 
 
+def medians_by(table: pd.DataFrame, factor: str,
+               summary: str = "total_persistence_h0") -> pd.DataFrame:
+    """Median of ``summary`` per level of ``factor``, one column per convention.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"wd": [0, 0, 1], **{summary_column("total_persistence_h0", f, e):
+    ...                                       [1.0, 3.0, 5.0] for f, e in conventions()}})
+    >>> medians_by(t, "wd")["train, drop"].tolist()
+    [2.0, 5.0]
+    """
+    if factor not in table.columns:
+        raise ValueError(f"factor must be a column of table; got {factor!r}")
+    return pd.DataFrame({f"{f.removesuffix('_loss')}, {e}":
+                         table.groupby(factor)[summary_column(summary, f, e)].median()
+                         for f, e in conventions()})
+
+
 def one_factor_networks(table: pd.DataFrame, factor: str, factors: list[str],
                         reference: int = 0) -> list[int]:
     """The networks that differ from network ``reference`` in ``factor`` alone, in order.
